@@ -1,0 +1,1 @@
+"""Heard daemon: the kitchen APIs, the event log, replication hooks and reactors of one kitchen device."""

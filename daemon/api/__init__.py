@@ -1,0 +1,1 @@
+"""aiohttp handlers, one module per API family, plus auth, errors and the OpenAPI document."""

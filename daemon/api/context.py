@@ -1,0 +1,31 @@
+"""The typed application keys through which handlers reach the long-lived objects."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from daemon.config import Config
+from daemon.fanout import Hub
+from daemon.identity import Device
+from daemon.store.store import Store
+
+
+@dataclass(frozen=True)
+class Kitchen:
+    """Who this daemon is: the location it serves and the device it runs on."""
+
+    tenant_id: str
+    location_id: str
+    device: Device
+
+    def known_devices(self) -> dict[str, str]:
+        """Device id → name, for x-device-ids. Peers join this map with the replication issue."""
+        return {self.device.id: self.device.name}
+
+
+CONFIG = web.AppKey("config", Config)
+STORE = web.AppKey("store", Store)
+KITCHEN = web.AppKey("kitchen", Kitchen)
+HUB = web.AppKey("hub", Hub)

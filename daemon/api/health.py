@@ -1,0 +1,28 @@
+"""Liveness and readiness, for systemd, load balancers and operators."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from daemon.api.context import KITCHEN, STORE
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/healthz")
+async def healthz(request: web.Request) -> web.Response:
+    """Alive: the event loop answers."""
+    return web.json_response({"status": "ok"})
+
+
+@routes.get("/readyz")
+async def readyz(request: web.Request) -> web.Response:
+    """Ready: the database is open, migrated, and accepting writes."""
+    store = request.app[STORE]
+    body = {
+        "status": "ready" if store.ready else "not_ready",
+        "database": "ok" if store.ready else "unavailable",
+        "schema_version": store.schema_version,
+        "device_id": request.app[KITCHEN].device.id,
+    }
+    return web.json_response(body, status=200 if store.ready else 503)

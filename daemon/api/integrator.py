@@ -1,0 +1,127 @@
+"""The integrator API (/integrators/kds-orders): how POS systems create, update and cancel orders.
+
+Paths, bodies, status codes and messages follow shared/seeds/integrator-kds-orders-api.txt exactly.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from aiohttp import web
+
+from daemon.api.auth import INTEGRATION
+from daemon.api.context import KITCHEN, STORE, Kitchen
+from daemon.api.errors import read_json
+from daemon.domain import commands, intake
+from daemon.domain.errors import ValidationFailed
+from daemon.domain.events import ORDER, Actor
+from daemon.domain.model import ACTIVE_TICKET_STATUSES, Order
+
+log = logging.getLogger(__name__)
+routes = web.RouteTableDef()
+
+
+def target_devices(request: web.Request) -> list[str]:
+    """x-device-ids: one id, a comma-separated list, or 'all'. Unknown ids are refused, not ignored:
+    an order sent to a screen that does not exist would be an order nobody sees."""
+    kitchen = request.app[KITCHEN]
+    known = kitchen.known_devices()
+    header = request.headers.get("x-device-ids", "").strip()
+    if not header:
+        raise ValidationFailed("x-device-ids header is required: a device id, a list, or 'all'", code="MISSING_HEADER")
+    if header.lower() == "all":
+        return list(known)
+    wanted = list(dict.fromkeys(d.strip() for d in header.split(",") if d.strip()))
+    unknown = [d for d in wanted if d not in known]
+    if unknown:
+        raise ValidationFailed(
+            f"x-device-ids names unknown device(s): {', '.join(unknown)}; known: {', '.join(known)}",
+            code="UNKNOWN_DEVICE",
+            field="x-device-ids",
+        )
+    return wanted
+
+
+def _actor(request: web.Request) -> Actor:
+    token = request.get(INTEGRATION)
+    name = getattr(token, "name", None) or "integration"
+    return Actor(f"integration:{name}", (), "integration")
+
+
+def delivery_statuses(kitchen: Kitchen, devices: list[str]) -> list[dict[str, str]]:
+    """One entry per targeted device. Every device here is this one until peers exist, and the order
+    is durable in its log before we answer, so each is delivered."""
+    return [{"device": d, "status": "success", "type": "heard"} for d in devices]
+
+
+def _answer(request: web.Request, order_id: str, devices: list[str], status: int) -> web.Response:
+    body = {"orderId": order_id, "deliveryStatuses": delivery_statuses(request.app[KITCHEN], devices)}
+    return web.json_response(body, status=status)
+
+
+@routes.post("/integrators/kds-orders")
+async def create_order(request: web.Request) -> web.Response:
+    devices = target_devices(request)
+    fields, items = intake.check_order(await read_json(request))
+    store = request.app[STORE]
+    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen()
+    oid = fields["id"]
+    await store.execute(
+        ORDER, oid, lambda s: commands.create_order(s, fields, items, devices, kitchen), _actor(request)
+    )
+    log.info("order created order=%s items=%d devices=%s", oid, len(items), ",".join(devices))
+    return _answer(request, oid, devices, 201)
+
+
+@routes.put("/integrators/kds-orders")
+async def update_order(request: web.Request) -> web.Response:
+    devices = target_devices(request)
+    fields, items = intake.check_order(await read_json(request))
+    store = request.app[STORE]
+    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen()
+    oid = fields["id"]
+    await store.execute(ORDER, oid, lambda s: commands.replace_order(s, fields, items, kitchen), _actor(request))
+    return _answer(request, oid, devices, 200)
+
+
+@routes.put("/integrators/kds-orders/partial")
+async def partial_update_order(request: web.Request) -> web.Response:
+    devices = target_devices(request)
+    body = await read_json(request)
+    oid = intake.order_id(body)
+    patch = intake.check_partial(body)
+    store = request.app[STORE]
+    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen()
+    await store.execute(ORDER, oid, lambda s: commands.patch_order(s, oid, patch, kitchen), _actor(request))
+    return _answer(request, oid, devices, 200)
+
+
+@routes.put("/integrators/kds-orders/cancel")
+async def cancel_order(request: web.Request) -> web.Response:
+    devices = target_devices(request)
+    oid = intake.order_id(await read_json(request))
+    await request.app[STORE].execute(ORDER, oid, lambda s: commands.cancel_order(s, oid), _actor(request))
+    log.info("order canceled order=%s", oid)
+    return _answer(request, oid, devices, 200)
+
+
+def is_active(order: Order) -> bool:
+    """On screen: some ticket still to bump (a canceled order stays under its red banner until then)."""
+    if not order.tickets:
+        return not order.canceled
+    return any(t.status in ACTIVE_TICKET_STATUSES for t in order.tickets.values())
+
+
+@routes.get("/integrators/kds-orders/active")
+async def active_orders(request: web.Request) -> web.Response:
+    devices = target_devices(request)
+    names = request.app[KITCHEN].known_devices()
+    active = sorted(
+        (o for o in request.app[STORE].orders() if is_active(o)), key=lambda o: (not o.priority, o.created_ms)
+    )
+    body: list[dict[str, Any]] = []
+    for device in devices:
+        orders = [{"orderId": o.id, "orderName": o.display_name} for o in active if device in o.devices]
+        body.append({"deviceId": device, "deviceName": names[device], "orderCount": len(orders), "orders": orders})
+    return web.json_response(body)

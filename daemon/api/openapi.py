@@ -1,0 +1,484 @@
+"""The OpenAPI 3.1 document of every route; a test compares it with the router so it cannot drift."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+routes = web.RouteTableDef()
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}, "field": {"type": "string"}},
+        },
+        "message": {"type": "string", "description": "integrator routes only: the seed's own message"},
+    },
+}
+
+_MOD = {
+    "oneOf": [
+        {"type": "string"},
+        {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "qty": {"type": "integer"}},
+        },
+    ]
+}
+
+_KDS_ITEM = {
+    "type": "object",
+    "required": ["name", "qty", "mods"],
+    "additionalProperties": True,
+    "properties": {
+        "id": {"type": "string"},
+        "lineId": {"type": "string"},
+        "name": {"type": "string"},
+        "qty": {"type": "integer", "minimum": 1},
+        "price": {"type": "string"},
+        "mods": {"type": "array", "items": {"$ref": "#/components/schemas/Modifier"}},
+        "specialInstructions": {"type": "string"},
+        "course": {"type": "string"},
+        "courseStatus": {"enum": ["straightFire", "hold", "fire", "pickup"]},
+        "seat": {"type": "string"},
+    },
+}
+
+_MONEY = {"type": "string"}
+_COSTS = {
+    "type": "object",
+    "properties": {
+        **{k: _MONEY for k in ("subtotal", "tax", "deliveryFee", "surcharge", "convenienceFee", "tip", "total")},
+        "additionalFees": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "required": ["name", "amount"],
+                "properties": {"name": _MONEY, "amount": _MONEY},
+            },
+        },
+        "promoCodes": {
+            "type": "array",
+            "items": {"type": "object", "required": ["amount"], "properties": {"name": _MONEY, "amount": _MONEY}},
+        },
+    },
+}
+_DELIVERY_SERVICE = {
+    "type": "object",
+    "required": ["name", "orderId"],
+    "properties": {"name": {"type": "string"}, "orderId": {"type": "string"}, "driverPhone": {"type": "string"}},
+}
+_MODES = ["For Here", "ToGo", "Pickup", "DriveThru", "Delivery", "Curbside"]
+_ORDER_FIELDS: dict[str, Any] = {
+    "id": {"type": "string"},
+    "name": {"type": "string"},
+    "time": {"type": "string", "format": "date-time"},
+    "pickupTime": {"type": "string", "format": "date-time"},
+    "phoneNumber": {"type": "string", "pattern": r"^\+[1-9]\d{1,14}$"},
+    "optInForSms": {"type": "boolean"},
+    "deliveryAddress": {"type": "string"},
+    "mode": {"enum": _MODES},
+    "deliveryHandoff": {"type": "boolean"},
+    "server": {"type": "string"},
+    "terminal": {"type": "string"},
+    "specialInstructions": {"type": "string"},
+    "customerArrivedUrl": {"type": "string", "format": "uri"},
+    "vehicleModel": {"type": "string"},
+    "vehicleColor": {"type": "string"},
+    "costs": {"$ref": "#/components/schemas/Costs"},
+    "deliveryService": {"$ref": "#/components/schemas/DeliveryService"},
+    "originSource": {"type": "string"},
+    "checkNumber": {"type": "string"},
+    "priority": {"type": "boolean"},
+    "prepTimeDuration": {"type": "string", "description": "ISO 8601 duration, e.g. PT30M"},
+    "covers": {"type": "integer", "minimum": 0},
+}
+_KDS_ORDER = {
+    "type": "object",
+    "required": ["id", "name", "time", "mode", "items"],
+    "additionalProperties": True,
+    "properties": {**_ORDER_FIELDS, "items": {"type": "array", "items": {"$ref": "#/components/schemas/KdsItem"}}},
+}
+_PARTIAL = {
+    "type": "object",
+    "required": ["id"],
+    "additionalProperties": True,
+    "properties": {
+        **{k: {**v, "nullable": True} if "type" in v else v for k, v in _ORDER_FIELDS.items()},
+        "itemsToAdd": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/KdsItem"}},
+        "itemsToUpdate": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/KdsItem"}},
+        "itemsToRemove": {"type": ["array", "null"], "items": {"type": "string"}},
+    },
+}
+_DELIVERY = {
+    "type": "object",
+    "properties": {
+        "orderId": {"type": "string"},
+        "deliveryStatuses": {
+            "type": "array",
+            "items": {
+                "type": "object",
+                "properties": {"device": {"type": "string"}, "status": {"type": "string"}, "type": {"type": "string"}},
+            },
+        },
+    },
+}
+_TICKET = {
+    "type": "object",
+    "properties": {
+        **{
+            k: {"type": "string"}
+            for k in ("id", "tenant_id", "location_id", "order_id", "station_id", "order_reference")
+        },
+        "status": {"enum": ["held", "pending", "in_progress", "ready", "bumped", "recalled", "voided"]},
+        "priority": {"enum": ["normal", "high", "urgent"]},
+        "course_number": {"type": "integer"},
+        "order_channel": {"type": ["string", "null"]},
+        "customer_name": {"type": ["string", "null"]},
+        "server_name": {"type": ["string", "null"]},
+        "target_time": {"type": ["string", "null"], "format": "date-time"},
+        "estimated_prep_time": {"type": ["integer", "null"]},
+        "metadata": {"type": "object"},
+        "items": {"type": "array", "items": {"type": "object"}},
+        **{
+            k: {"type": ["string", "null"], "format": "date-time"}
+            for k in ("created_at", "started_at", "ready_at", "completed_at", "updated_at")
+        },
+    },
+}
+
+_KITCHEN_ITEM = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string", "format": "uuid"},
+        "order_id": {"type": "string"},
+        "name": {"type": "string"},
+        "quantity": {"type": "integer"},
+        "status": {"enum": ["pending", "preparing", "ready", "served"]},
+        "modifiers": {"type": "array", "items": {"type": "object"}},
+        "course": {"type": "integer"},
+        "stations": {"type": "array", "items": {"type": "string"}},
+        "flag": {"enum": ["added", "modified", "deleted", None]},
+    },
+}
+_KITCHEN_ORDER = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "string"},
+        "branch_id": {"type": "string"},
+        "display_name": {"type": "string"},
+        "status": {"enum": ["pending", "confirmed", "preparing", "ready", "served", "canceled"]},
+        "canceled": {"type": "boolean"},
+        "items": {"type": "array", "items": {"$ref": "#/components/schemas/KitchenItem"}},
+        "order": {"type": "object", "description": "the POS payload as sent, unknown fields included"},
+    },
+}
+
+_INTEGRATOR_HEADERS = [
+    {"name": "x-integration-token", "in": "header", "required": True, "schema": {"type": "string"}},
+    {"name": "x-location-id", "in": "header", "required": True, "schema": {"type": "string"}},
+    {
+        "name": "x-device-ids",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string"},
+        "description": "a device id, a comma-separated list, or 'all'",
+    },
+]
+_STATION = {"name": "station_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_RULE = {"name": "rule_id", "in": "path", "required": True, "schema": {"type": "string"}}
+_ORDER = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}}
+
+
+def _success(data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "required": ["success", "data"],
+        "properties": {"success": {"type": "boolean"}, "data": data},
+    }
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+_ERRORS = {
+    str(code): _json(_ref("Error"), text)
+    for code, text in (
+        (400, "invalid request; the message names the field"),
+        (401, "missing or invalid credentials"),
+        (403, "authenticated, but not allowed"),
+        (404, "not found"),
+        (409, "conflict with the current state"),
+        (413, "body too large"),
+    )
+}
+
+
+def _integrator(summary: str, body: str | None, ok: int, ok_schema: dict[str, Any]) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "tags": ["integrator"],
+        "summary": summary,
+        "security": [{"integrationToken": []}],
+        "parameters": _INTEGRATOR_HEADERS,
+        "responses": {str(ok): _json(ok_schema, "success"), **_ERRORS},
+    }
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+    return op
+
+
+def _crud(
+    tag: str,
+    summary: str,
+    body: str | None,
+    ok: int,
+    ok_schema: dict[str, Any] | None,
+    parameters: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    ok_response = _json(ok_schema, "success") if ok_schema else {"description": "done"}
+    op: dict[str, Any] = {
+        "tags": [tag],
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": parameters or [],
+        "responses": {str(ok): ok_response, **_ERRORS},
+    }
+    if body:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": _ref(body)}}}
+    return op
+
+
+def _ticket_action(summary: str, body: bool = False) -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "tags": ["tickets"],
+        "summary": summary,
+        "security": [{"bearer": []}],
+        "parameters": [_STATION, _ORDER],
+        "responses": {"200": _json(_ref("Ticket"), "the ticket after the action"), **_ERRORS},
+    }
+    if body:
+        op["requestBody"] = {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "type": "object",
+                        "required": ["priority"],
+                        "properties": {"priority": {"enum": ["normal", "high", "urgent"]}},
+                    }
+                }
+            },
+        }
+    return op
+
+
+def document() -> dict[str, Any]:
+    active = {
+        "type": "array",
+        "items": {
+            "type": "object",
+            "properties": {
+                "deviceId": {"type": "string"},
+                "deviceName": {"type": "string"},
+                "orderCount": {"type": "integer"},
+                "orders": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {"orderId": {"type": "string"}, "orderName": {"type": "string"}},
+                    },
+                },
+            },
+        },
+    }
+    tickets_base = "/api/v1/kds/stations/{station_id}/orders/{order_id}/ticket"
+    paths: dict[str, Any] = {
+        "/healthz": {"get": {"tags": ["health"], "summary": "alive", "responses": {"200": {"description": "ok"}}}},
+        "/readyz": {
+            "get": {
+                "tags": ["health"],
+                "summary": "database open and migrated",
+                "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}},
+            }
+        },
+        "/openapi.json": {
+            "get": {
+                "tags": ["health"],
+                "summary": "this document",
+                "responses": {"200": {"description": "OpenAPI 3.1"}},
+            }
+        },
+        "/integrators/kds-orders": {
+            "post": _integrator("Create KDS order", "KdsOrder", 201, _ref("DeliveryResult")),
+            "put": _integrator("Update KDS order (full payload)", "KdsOrder", 200, _ref("DeliveryResult")),
+        },
+        "/integrators/kds-orders/partial": {
+            "put": _integrator("Partial update of a KDS order", "PartialKdsOrder", 200, _ref("DeliveryResult")),
+        },
+        "/integrators/kds-orders/cancel": {
+            "put": _integrator("Cancel a KDS order", "CancelKdsOrder", 200, _ref("DeliveryResult")),
+        },
+        "/integrators/kds-orders/active": {"get": _integrator("Active orders per device", None, 200, active)},
+        "/api/v1/kds/stations/{station_id}/tickets": {
+            "get": {
+                "tags": ["tickets"],
+                "summary": "Tickets at a station",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    _STATION,
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"enum": ["completed", "all"]},
+                        "description": "omit for active tickets",
+                    },
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "default": 50, "minimum": 1}},
+                ],
+                "responses": {"200": _json({"type": "array", "items": _ref("Ticket")}, "tickets"), **_ERRORS},
+            }
+        },
+        f"{tickets_base}/start": {"post": _ticket_action("Start: pending → in_progress")},
+        f"{tickets_base}/ready": {"post": _ticket_action("Ready: in_progress → ready")},
+        f"{tickets_base}/bump": {"post": _ticket_action("Bump: → bumped (items ready)")},
+        f"{tickets_base}/recall": {"post": _ticket_action("Recall: ready/bumped → recalled")},
+        f"{tickets_base}/void": {"post": _ticket_action("Void (manager, owner, tenant_admin)")},
+        f"{tickets_base}/priority": {"post": _ticket_action("Set priority", body=True)},
+        "/api/v1/kds/stations": {
+            "get": _crud("stations", "List stations", None, 200, {"type": "array", "items": _ref("Station")}),
+            "post": _crud("stations", "Create a station (managers)", "Station", 201, _ref("Station")),
+        },
+        "/api/v1/kds/stations/{station_id}": {
+            "get": _crud("stations", "A station", None, 200, _ref("Station"), [_STATION]),
+            "put": _crud("stations", "Replace a station (managers)", "Station", 200, _ref("Station"), [_STATION]),
+            "delete": _crud("stations", "Remove a station and its rules (managers)", None, 204, None, [_STATION]),
+        },
+        "/api/v1/kds/routing-rules": {
+            "get": _crud("stations", "List routing rules", None, 200, {"type": "array", "items": _ref("RoutingRule")}),
+            "post": _crud("stations", "Create a routing rule (managers)", "RoutingRule", 201, _ref("RoutingRule")),
+        },
+        "/api/v1/kds/routing-rules/{rule_id}": {
+            "put": _crud(
+                "stations", "Replace a routing rule (managers)", "RoutingRule", 200, _ref("RoutingRule"), [_RULE]
+            ),
+            "delete": _crud("stations", "Remove a routing rule (managers)", None, 204, None, [_RULE]),
+        },
+        "/api/v1/ws": {
+            "get": {
+                "tags": ["live"],
+                "summary": "WebSocket: subscribe to branch:{id}, branch:{id}:kitchen, session:{id}; see docs/api.md",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "access_token",
+                        "in": "query",
+                        "schema": {"type": "string"},
+                        "description": "the JWT, for clients that cannot set headers",
+                    }
+                ],
+                "responses": {"101": {"description": "switching protocols"}, **_ERRORS},
+            }
+        },
+        "/api/v1/kitchen/orders": {
+            "get": {
+                "tags": ["kitchen"],
+                "summary": "Active orders with their items (orders:read)",
+                "security": [{"bearer": []}],
+                "parameters": [
+                    {
+                        "name": "status",
+                        "in": "query",
+                        "schema": {"enum": ["pending", "confirmed", "preparing", "ready"]},
+                    }
+                ],
+                "responses": {
+                    "200": _json(_success({"type": "array", "items": _ref("KitchenOrder")}), "orders"),
+                    **_ERRORS,
+                },
+            }
+        },
+        "/api/v1/kitchen/items/{item_id}/status": {
+            "patch": {
+                "tags": ["kitchen"],
+                "summary": "Move an item: pending → preparing → ready → served (orders:update_item_status)",
+                "security": [{"bearer": []}],
+                "parameters": [{"name": "item_id", "in": "path", "required": True, "schema": {"type": "string"}}],
+                "requestBody": {
+                    "required": True,
+                    "content": {
+                        "application/json": {
+                            "schema": {
+                                "type": "object",
+                                "required": ["status"],
+                                "properties": {"status": {"enum": ["pending", "preparing", "ready", "served"]}},
+                            }
+                        }
+                    },
+                },
+                "responses": {"200": _json(_success(_ref("KitchenItem")), "the updated item"), **_ERRORS},
+            }
+        },
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
+                "integrationToken": {"type": "apiKey", "in": "header", "name": "x-integration-token"},
+            },
+            "schemas": {
+                "Error": _ERROR,
+                "Modifier": _MOD,
+                "KdsItem": _KDS_ITEM,
+                "KdsOrder": _KDS_ORDER,
+                "PartialKdsOrder": _PARTIAL,
+                "CancelKdsOrder": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
+                "Costs": _COSTS,
+                "DeliveryService": _DELIVERY_SERVICE,
+                "DeliveryResult": _DELIVERY,
+                "Ticket": _TICKET,
+                "KitchenItem": _KITCHEN_ITEM,
+                "Station": {
+                    "type": "object",
+                    "required": ["name"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name": {"type": "string"},
+                        "kind": {"enum": ["prep", "expo"]},
+                        "printers": {"type": "array", "items": {"type": "string"}},
+                    },
+                },
+                "RoutingRule": {
+                    "type": "object",
+                    "required": ["station_id"],
+                    "description": "exactly one of menu_item_id, category, name_pattern, default",
+                    "properties": {
+                        "id": {"type": "string"},
+                        "station_id": {"type": "string"},
+                        "menu_item_id": {"type": ["string", "null"]},
+                        "category": {"type": ["string", "null"]},
+                        "name_pattern": {"type": ["string", "null"]},
+                        "default": {"type": "boolean"},
+                    },
+                },
+                "KitchenOrder": _KITCHEN_ORDER,
+            },
+        },
+    }
+
+
+@routes.get("/openapi.json")
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(document())

@@ -1,0 +1,98 @@
+"""The application wiring: configuration in, an aiohttp application with every long-lived part out."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Callable
+
+from aiohttp import web
+
+from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, websocket
+from daemon.api.auth import make_auth_middleware
+from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
+from daemon.api.errors import error_middleware
+from daemon.api.messages import renderer
+from daemon.config import Config
+from daemon.domain.model import RoutingRule, Station, StationKind
+from daemon.domain.setup import SETUP, save_rule, save_station
+from daemon.fanout import Hub
+from daemon.identity import load_or_create_device
+from daemon.security.integration_tokens import IntegrationTokens
+from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
+from daemon.store.store import Store, wall_clock_ms
+
+log = logging.getLogger(__name__)
+
+
+def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> web.Application:
+    config.data_dir.mkdir(parents=True, exist_ok=True)
+    device = load_or_create_device(config.data_dir, config.device.name, config.device.id)
+    kitchen = Kitchen(config.location.tenant_id, config.location.location_id, device)
+    secret = load_or_create_secret(config.secret_path) if config.auth.hs256 else None
+    verifier = TokenVerifier(
+        JwtSettings(
+            secret=secret,
+            location_id=kitchen.location_id,
+            issuer=config.auth.issuer,
+            audience=config.auth.audience,
+            leeway_seconds=config.auth.leeway_seconds,
+            jwks_file=config.auth.jwks_file,
+        )
+    )
+    store = Store(config.database_path, device.id, now_ms)
+    tokens = IntegrationTokens(store.connect_reader)
+    app = web.Application(
+        client_max_size=config.server.max_body_bytes,
+        middlewares=[
+            error_middleware,
+            make_auth_middleware(verifier=verifier, integration_tokens=tokens, location_id=kitchen.location_id),
+        ],
+    )
+    app[CONFIG] = config
+    app[KITCHEN] = kitchen
+    app[STORE] = store
+    hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
+    store.subscribe(hub.publish)
+    app[HUB] = hub
+    app.cleanup_ctx.append(_store_ctx)
+    for table in (
+        health.routes,
+        openapi.routes,
+        integrator.routes,
+        tickets.routes,
+        kitchen_orders.routes,
+        websocket.routes,
+        stations.routes,
+    ):
+        app.add_routes(table)
+    return app
+
+
+async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
+    store = app[STORE]
+    await store.open()
+    app[HUB].committed_pos = store.last_pos
+    await seed_setup(app)
+    yield
+    await store.close()
+
+
+async def seed_setup(app: web.Application) -> None:
+    """On first start the configured stations and routing rules become the setup aggregate's first
+    events; after that the setup API owns them (a later config edit does not silently undo a manager)."""
+    store, config, location = app[STORE], app[CONFIG], app[KITCHEN].location_id
+    if store.get(SETUP, location) is not None:
+        return
+    changes = [
+        save_station(location, Station(s.id, s.name, StationKind(s.kind), tuple(s.printers))) for s in config.stations
+    ]
+    changes += [
+        save_rule(
+            location,
+            RoutingRule(r.station, r.menu_item_id, r.category, r.name_pattern, r.default, id=f"rule-{i + 1}"),
+        )
+        for i, r in enumerate(config.routing)
+    ]
+    if changes:
+        await store.execute(SETUP, location, lambda _: changes)
+        log.info("setup seeded from configuration stations=%d rules=%d", len(config.stations), len(config.routing))

@@ -1,0 +1,258 @@
+"""Configuration: one typed tree loaded from TOML, environment and flags, validated once at start.
+
+With no file the daemon runs the embedded default: a demo location with a few stations, routing
+rules and a printer emulated to a file, all under the data directory.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from daemon.domain.routing import pattern_error
+
+
+class ConfigError(ValueError):
+    """One clear line naming the key that is wrong."""
+
+    def __init__(self, key: str, message: str) -> None:
+        super().__init__(f"{key}: {message}")
+        self.key = key
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    host: str = "0.0.0.0"
+    port: int = 8420
+    max_body_bytes: int = 1_048_576
+
+
+@dataclass(frozen=True)
+class LocationConfig:
+    tenant_id: str = "demo-tenant"
+    location_id: str = "demo-location"
+    name: str = "Demo Kitchen"
+
+
+@dataclass(frozen=True)
+class DeviceConfig:
+    id: str | None = None  # None: generated on first start and kept in the data directory
+    name: str = "Heard KDS"
+
+
+@dataclass(frozen=True)
+class AuthConfig:
+    issuer: str | None = None
+    audience: str | None = None
+    leeway_seconds: int = 30
+    jwks_file: str | None = None
+    hs256: bool = True  # accept tokens signed with the location secret (heardctl token)
+
+
+@dataclass(frozen=True)
+class StationConfig:
+    id: str
+    name: str
+    kind: str = "prep"
+    printers: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutingRuleConfig:
+    station: str
+    menu_item_id: str | None = None
+    category: str | None = None
+    name_pattern: str | None = None
+    default: bool = False
+
+
+@dataclass(frozen=True)
+class PrinterConfig:
+    id: str
+    kind: str = "file"  # file | network | usb | serial (drivers arrive with the hardware issue)
+    path: str | None = None
+    host: str | None = None
+    port: int = 9100
+    backup_for: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path = Path(".heard")
+    log_level: str = "INFO"
+    server: ServerConfig = field(default_factory=ServerConfig)
+    location: LocationConfig = field(default_factory=LocationConfig)
+    device: DeviceConfig = field(default_factory=DeviceConfig)
+    auth: AuthConfig = field(default_factory=AuthConfig)
+    stations: tuple[StationConfig, ...] = ()
+    routing: tuple[RoutingRuleConfig, ...] = ()
+    printers: tuple[PrinterConfig, ...] = ()
+
+    @property
+    def database_path(self) -> Path:
+        return self.data_dir / "heard.db"
+
+    @property
+    def secret_path(self) -> Path:
+        return self.data_dir / "location.secret"
+
+
+DEMO: dict[str, Any] = {
+    "stations": [
+        {"id": "grill", "name": "Grill", "printers": ["kitchen-printer"]},
+        {"id": "fry", "name": "Fry"},
+        {"id": "cold", "name": "Cold / Pantry"},
+        {"id": "bar", "name": "Bar"},
+        {"id": "expo", "name": "Expo", "kind": "expo", "printers": ["kitchen-printer"]},
+    ],
+    "routing": [
+        {"station": "grill", "name_pattern": r"burger|steak|ribeye|chicken|grill"},
+        {"station": "fry", "name_pattern": r"fries|rings|tenders|fried"},
+        {"station": "cold", "name_pattern": r"salad|shake|dessert|cake|ice cream"},
+        {"station": "bar", "category": "drinks"},
+        {"station": "grill", "default": True},
+    ],
+    "printers": [{"id": "kitchen-printer", "kind": "file", "path": "printer-kitchen.bin"}],
+}
+
+_ENV = {
+    "HEARD_HOST": ("server", "host"),
+    "HEARD_PORT": ("server", "port"),
+    "HEARD_TENANT_ID": ("location", "tenant_id"),
+    "HEARD_LOCATION_ID": ("location", "location_id"),
+    "HEARD_DEVICE_NAME": ("device", "name"),
+    "HEARD_LOG_LEVEL": (None, "log_level"),
+}
+
+
+def load_config(
+    path: Path | None = None,
+    *,
+    data_dir: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> Config:
+    """File, then environment (HEARD_*), then flags; the embedded demo when there is no file."""
+    environ = os.environ if environ is None else environ
+    raw: dict[str, Any] = dict(DEMO)
+    if path is not None:
+        try:
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            raise ConfigError("--config", f"{path} does not exist") from None
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    for var, (section, key) in _ENV.items():
+        if var in environ:
+            _put(raw, section, key, environ[var])
+    if "HEARD_DATA_DIR" in environ:
+        raw["data_dir"] = environ["HEARD_DATA_DIR"]
+    for dotted, value in (overrides or {}).items():
+        if value is not None:
+            section, _, key = dotted.rpartition(".")
+            _put(raw, section or None, key, value)
+    if data_dir is not None:
+        raw["data_dir"] = str(data_dir)
+    config = _build(Config, raw, "")
+    _check(config)
+    return config
+
+
+def _put(raw: dict[str, Any], section: str | None, key: str, value: Any) -> None:
+    if section is None:
+        raw[key] = value
+    else:
+        raw[section] = {**raw.get(section, {}), key: value}
+
+
+def _build(cls: type[Any], data: Any, prefix: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(prefix.rstrip(".") or "(top)", "must be a table")
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls)}
+    for key in data:
+        if key not in names:
+            raise ConfigError(f"{prefix}{key}", f"unknown key; known keys: {', '.join(sorted(names))}")
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        key = f"{prefix}{f.name}"
+        if f.name not in data:
+            if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:
+                raise ConfigError(key, "is required")
+            continue
+        values[f.name] = _coerce(hints[f.name], data[f.name], key)
+    return cls(**values)
+
+
+def _coerce(hint: Any, value: Any, key: str) -> Any:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in typing.get_args(hint) if a is not type(None)]
+        return None if value is None else _coerce(options[0], value, key)
+    if origin is tuple:
+        (inner, _) = typing.get_args(hint)
+        if not isinstance(value, list):
+            raise ConfigError(key, "must be a list")
+        return tuple(_coerce(inner, v, f"{key}[{i}]") for i, v in enumerate(value))
+    if dataclasses.is_dataclass(hint):
+        return _build(hint, value, f"{key}.")
+    if hint is bool:
+        if isinstance(value, str) and value.lower() in ("1", "true", "yes", "0", "false", "no"):
+            return value.lower() in ("1", "true", "yes")
+        if not isinstance(value, bool):
+            raise ConfigError(key, f"must be true or false, not {value!r}")
+        return value
+    if hint is int:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return int(value)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"must be a whole number, not {value!r}") from None
+    if hint is Path:
+        return Path(str(value))
+    if hint is str:
+        if not isinstance(value, (str, int)):
+            raise ConfigError(key, f"must be a string, not {value!r}")
+        return str(value)
+    return value
+
+
+def _check(config: Config) -> None:
+    if not 0 <= config.server.port <= 65535:
+        raise ConfigError("server.port", f"must be between 0 and 65535, not {config.server.port}")
+    if config.server.max_body_bytes < 1024:
+        raise ConfigError("server.max_body_bytes", "must be at least 1024")
+    if config.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")
+    for key in ("tenant_id", "location_id"):
+        if not getattr(config.location, key).strip():
+            raise ConfigError(f"location.{key}", "must not be empty")
+    ids = [s.id for s in config.stations]
+    printers = {p.id for p in config.printers}
+    for i, station in enumerate(config.stations):
+        if ids.count(station.id) > 1:
+            raise ConfigError(f"stations[{i}].id", f"duplicate station id {station.id!r}")
+        if station.kind not in ("prep", "expo"):
+            raise ConfigError(f"stations[{i}].kind", "must be prep or expo")
+        for printer in station.printers:
+            if printer not in printers:
+                raise ConfigError(f"stations[{i}].printers", f"no printer with id {printer!r}")
+    for i, rule in enumerate(config.routing):
+        if rule.station not in ids:
+            raise ConfigError(f"routing[{i}].station", f"no station with id {rule.station!r}")
+        matches = [rule.menu_item_id, rule.category, rule.name_pattern]
+        if sum(m is not None for m in matches) + int(rule.default) != 1:
+            raise ConfigError(f"routing[{i}]", "needs exactly one of menu_item_id, category, name_pattern, default")
+        if rule.name_pattern is not None and (error := pattern_error(rule.name_pattern)):
+            raise ConfigError(f"routing[{i}].name_pattern", f"not a valid pattern: {error}")
+    for i, printer in enumerate(config.printers):
+        if printer.kind not in ("file", "network", "usb", "serial"):
+            raise ConfigError(f"printers[{i}].kind", "must be file, network, usb or serial")

@@ -1,0 +1,175 @@
+"""JSON forms of the domain values, for event payloads and stored snapshots (stable across versions)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from daemon.domain.model import (
+    Course,
+    CourseStatus,
+    Item,
+    ItemFlag,
+    ItemStatus,
+    Modifier,
+    Order,
+    OrderStatus,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+)
+
+
+def mod_from_json(data: Mapping[str, Any]) -> Modifier:
+    return Modifier(
+        name=str(data["name"]),
+        qty=int(data.get("qty") or 1),
+        id=data.get("id"),
+        allergens=tuple(data.get("allergens") or ()),
+    )
+
+
+def item_to_json(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id,
+        "lineId": item.line_id,
+        "menuItemId": item.menu_item_id,
+        "name": item.name,
+        "qty": item.qty,
+        "price": item.price,
+        "mods": [m.to_json() for m in item.mods],
+        "specialInstructions": item.special_instructions,
+        "seat": item.seat,
+        "course": item.course,
+        "courseLabel": item.course_label,
+        "courseStatus": item.course_hint,
+        "category": item.category,
+        "allergens": list(item.allergens),
+        "stations": list(item.stations),
+        "status": item.status.value,
+        "flag": item.flag.value,
+        "extra": dict(item.extra),
+        "updatedMs": item.updated_ms,
+    }
+
+
+def item_from_json(data: Mapping[str, Any]) -> Item:
+    return Item(
+        id=str(data["id"]),
+        name=str(data["name"]),
+        qty=int(data["qty"]),
+        course=int(data["course"]),
+        stations=tuple(data.get("stations") or ()),
+        line_id=data.get("lineId"),
+        menu_item_id=data.get("menuItemId"),
+        price=data.get("price"),
+        mods=tuple(mod_from_json(m) for m in data.get("mods") or ()),
+        special_instructions=data.get("specialInstructions"),
+        seat=data.get("seat"),
+        course_label=data.get("courseLabel"),
+        course_hint=data.get("courseStatus"),
+        category=data.get("category"),
+        allergens=tuple(data.get("allergens") or ()),
+        status=ItemStatus(data.get("status") or "pending"),
+        flag=ItemFlag(data.get("flag") or ""),
+        extra=dict(data.get("extra") or {}),
+        updated_ms=int(data.get("updatedMs") or 0),
+    )
+
+
+def ticket_to_json(t: Ticket) -> dict[str, Any]:
+    return {
+        "id": t.id,
+        "station_id": t.station_id,
+        "course": t.course,
+        "status": t.status.value,
+        "priority": t.priority.value,
+        "created_ms": t.created_ms,
+        "started_ms": t.started_ms,
+        "ready_ms": t.ready_ms,
+        "completed_ms": t.completed_ms,
+        "updated_ms": t.updated_ms,
+        "estimated_prep_seconds": t.estimated_prep_seconds,
+    }
+
+
+def ticket_from_json(d: Mapping[str, Any]) -> Ticket:
+    return Ticket(
+        id=d["id"],
+        station_id=d["station_id"],
+        course=int(d["course"]),
+        status=TicketStatus(d["status"]),
+        priority=TicketPriority(d["priority"]),
+        created_ms=int(d["created_ms"]),
+        started_ms=d.get("started_ms"),
+        ready_ms=d.get("ready_ms"),
+        completed_ms=d.get("completed_ms"),
+        updated_ms=int(d.get("updated_ms") or 0),
+        estimated_prep_seconds=d.get("estimated_prep_seconds"),
+    )
+
+
+def course_to_json(c: Course) -> dict[str, Any]:
+    return {
+        "number": c.number,
+        "name": c.name,
+        "status": c.status.value,
+        "fired_ms": c.fired_ms,
+        "fired_by": c.fired_by,
+        "hold_reason": c.hold_reason,
+        "ready_ms": c.ready_ms,
+        "completed_ms": c.completed_ms,
+        "served_ms": c.served_ms,
+        "updated_ms": c.updated_ms,
+    }
+
+
+def course_from_json(d: Mapping[str, Any]) -> Course:
+    return Course(
+        number=int(d["number"]),
+        name=str(d["name"]),
+        status=CourseStatus(d["status"]),
+        fired_ms=d.get("fired_ms"),
+        fired_by=d.get("fired_by"),
+        hold_reason=d.get("hold_reason"),
+        ready_ms=d.get("ready_ms"),
+        completed_ms=d.get("completed_ms"),
+        served_ms=d.get("served_ms"),
+        updated_ms=int(d.get("updated_ms") or 0),
+    )
+
+
+def order_to_json(o: Order) -> dict[str, Any]:
+    """The snapshot stored as the order's projection: enough to rebuild the state without the log."""
+    return {
+        "id": o.id,
+        "fields": dict(o.fields),
+        "devices": list(o.devices),
+        "items": [item_to_json(i) for i in o.items.values()],
+        "tickets": [ticket_to_json(t) for t in o.tickets.values()],
+        "courses": [course_to_json(c) for c in o.courses.values()],
+        "created_ms": o.created_ms,
+        "updated_ms": o.updated_ms,
+        "status": o.status.value,
+        "canceled": o.canceled,
+        "revision": o.revision,
+    }
+
+
+def order_from_json(d: Mapping[str, Any]) -> Order:
+    items = [item_from_json(i) for i in d["items"]]
+    tickets = [ticket_from_json(t) for t in d["tickets"]]
+    courses = [course_from_json(c) for c in d["courses"]]
+    return Order(
+        id=d["id"],
+        fields=dict(d["fields"]),
+        devices=tuple(d["devices"]),
+        items={i.id: i for i in items},
+        tickets={t.id: t for t in tickets},
+        courses={c.number: c for c in courses},
+        created_ms=int(d["created_ms"]),
+        updated_ms=int(d["updated_ms"]),
+        status=OrderStatus(d["status"]),
+        canceled=bool(d["canceled"]),
+        revision=int(d.get("revision") or 0),
+    )

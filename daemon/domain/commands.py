@@ -1,0 +1,229 @@
+"""Commands: a request, checked against current state, becomes the changes (unstamped events) to log.
+
+State rules live in the fold's `apply`; the store applies each change before it is logged, so a
+command that the fold would refuse is refused with the same error. Ids are derived, never random,
+so the same request on two devices names the same items and tickets.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from daemon.domain.courses import course_name, course_number, initial_status
+from daemon.domain.errors import OrderExists, OrderNotFound, TicketNotFound
+from daemon.domain.events import ORDER, Change, OrderEvents
+from daemon.domain.fold import TICKET_EVENT_OF_ACTION
+from daemon.domain.model import (
+    CourseTemplate,
+    ItemStatus,
+    Order,
+    Ticket,
+    TicketAction,
+    TicketPriority,
+    TicketStatus,
+)
+from daemon.domain.routing import Routing
+
+_ITEM_NS = uuid.UUID("0b7c3f1e-9d2a-4e8b-8c61-5a4f2e9d7b33")
+_KNOWN_ITEM_KEYS = frozenset(
+    {
+        "id",
+        "lineId",
+        "name",
+        "qty",
+        "price",
+        "mods",
+        "specialInstructions",
+        "course",
+        "courseStatus",
+        "seat",
+        "category",
+        "allergens",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Kitchen:
+    """What commands need to know about the location: routing and course templates."""
+
+    routing: Routing
+    templates: tuple[CourseTemplate, ...]
+
+
+def item_id(order_id: str, line_id: str | None, salt: str) -> str:
+    """Items with a lineId keep their id across updates (that is how updates match them)."""
+    key = f"{order_id}\x1fline\x1f{line_id}" if line_id is not None else f"{order_id}\x1fnoline\x1f{salt}"
+    return str(uuid.uuid5(_ITEM_NS, key))
+
+
+def _str_or_none(value: Any) -> str | None:
+    return None if value is None else str(value)
+
+
+def build_items(
+    order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: Kitchen, salt: str
+) -> list[dict[str, Any]]:
+    """Checked KdsItems → the item form carried by events: with id, course and stations resolved."""
+    built = []
+    for index, raw in enumerate(raw_items):
+        line_id = _str_or_none(raw.get("lineId"))
+        name = str(raw["name"])
+        menu_item_id = _str_or_none(raw.get("id"))
+        category = _str_or_none(raw.get("category"))
+        built.append(
+            {
+                "id": item_id(order_id, line_id, f"{salt}/{index}"),
+                "lineId": line_id,
+                "menuItemId": menu_item_id,
+                "name": name,
+                "qty": int(raw["qty"]),
+                "price": _str_or_none(raw.get("price")),
+                "mods": list(raw.get("mods") or []),
+                "specialInstructions": _str_or_none(raw.get("specialInstructions")),
+                "seat": _str_or_none(raw.get("seat")),
+                "course": course_number(_str_or_none(raw.get("course")), kitchen.templates),
+                "courseLabel": _str_or_none(raw.get("course")),
+                "courseStatus": raw.get("courseStatus"),
+                "category": category,
+                "allergens": [str(a) for a in raw.get("allergens") or []],
+                "stations": list(kitchen.routing.route(name=name, menu_item_id=menu_item_id, category=category)),
+                "extra": {k: v for k, v in raw.items() if k not in _KNOWN_ITEM_KEYS},
+            }
+        )
+    return built
+
+
+def new_courses(
+    items: Sequence[Mapping[str, Any]], order: Order | None, templates: Sequence[CourseTemplate]
+) -> list[dict[str, Any]]:
+    """The courses these items open that the order does not have yet, each with its starting status."""
+    known = set(order.courses) if order else set()
+    hints: dict[int, list[str | None]] = {}
+    for item in items:
+        hints.setdefault(int(item["course"]), []).append(item.get("courseStatus"))
+    return [
+        {"number": n, "name": course_name(n, templates), "status": initial_status(n, h, templates).value}
+        for n, h in sorted(hints.items())
+        if n not in known
+    ]
+
+
+def create_order(
+    existing: Order | None,
+    fields: Mapping[str, Any],
+    raw_items: Sequence[Mapping[str, Any]],
+    devices: Sequence[str],
+    kitchen: Kitchen,
+) -> Change:
+    if existing is not None:
+        raise OrderExists("Could not create resource. Id already exists")
+    oid = str(fields["id"])
+    items = build_items(oid, raw_items, kitchen, salt="r0")
+    payload = {
+        "fields": dict(fields),
+        "devices": list(devices),
+        "items": items,
+        "courses": new_courses(items, None, kitchen.templates),
+    }
+    return Change(OrderEvents.CREATED, ORDER, oid, payload)
+
+
+def _existing(order: Order | None, oid: str) -> Order:
+    if order is None:
+        raise OrderNotFound("Could not update. No resource found")
+    return order
+
+
+def replace_order(
+    existing: Order | None, fields: Mapping[str, Any], raw_items: Sequence[Mapping[str, Any]], kitchen: Kitchen
+) -> Change:
+    order = _existing(existing, str(fields["id"]))
+    items = build_items(order.id, raw_items, kitchen, salt=f"r{order.revision + 1}")
+    payload = {"fields": dict(fields), "items": items, "courses": new_courses(items, order, kitchen.templates)}
+    return Change(OrderEvents.REPLACED, ORDER, order.id, payload)
+
+
+def patch_order(existing: Order | None, oid: str, patch: Mapping[str, Any], kitchen: Kitchen) -> Change:
+    order = _existing(existing, oid)
+    salt = f"r{order.revision + 1}"
+    add = build_items(order.id, patch["add"], kitchen, salt=f"{salt}/add")
+    update = build_items(order.id, patch["update"], kitchen, salt=f"{salt}/update")
+    payload = {
+        "fields": dict(patch["fields"]),
+        "add": add,
+        "update": update,
+        "remove": list(patch["remove"]),
+        "courses": new_courses([*add, *update], order, kitchen.templates),
+    }
+    return Change(OrderEvents.PATCHED, ORDER, order.id, payload)
+
+
+def cancel_order(existing: Order | None, oid: str) -> Change | None:
+    """None when it is canceled already: a POS retrying a cancel gets the same success."""
+    order = _existing(existing, oid)
+    if order.canceled:
+        return None
+    return Change(OrderEvents.CANCELED, ORDER, order.id, {})
+
+
+def set_item_status(order: Order, item_id: str, status: ItemStatus) -> Change:
+    return Change(OrderEvents.ITEM_STATUS_SET, ORDER, order.id, {"item_id": item_id, "status": status.value})
+
+
+def current_ticket(order: Order, station_id: str, action: TicketAction | None) -> Ticket:
+    """The ticket an (order, station) request acts on, when the order has several courses there.
+
+    Recall takes the most recently finished (bumped or ready) one: that is the one a cook means.
+    Everything else takes the lowest course whose ticket is neither held nor finished, because the
+    kitchen works courses in order. With no such ticket we still pick one (the lowest held, else the
+    latest finished) so the request fails with a precise 409 rather than a vague 404.
+    """
+    tickets = order.tickets_at(station_id)
+    if not tickets:
+        raise TicketNotFound(f"order {order.id} has no ticket at station {station_id}")
+    finished = [t for t in tickets if t.status in (TicketStatus.READY, TicketStatus.BUMPED, TicketStatus.VOIDED)]
+    latest_finished = max(
+        finished, key=lambda t: (t.completed_ms or t.ready_ms or t.updated_ms, t.course), default=None
+    )
+    if action is TicketAction.RECALL:
+        recallable = [t for t in finished if t.status is not TicketStatus.VOIDED]
+        if recallable:
+            return max(recallable, key=lambda t: (t.completed_ms or t.ready_ms or t.updated_ms, t.course))
+    active = [t for t in tickets if t.status in (TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.RECALLED)]
+    if action is TicketAction.BUMP or action is TicketAction.VOID or action is None:
+        active += [t for t in tickets if t.status is TicketStatus.READY]
+    if active:
+        return min(active, key=lambda t: t.course)
+    held = [t for t in tickets if t.status is TicketStatus.HELD]
+    if held:
+        return held[0]
+    assert latest_finished is not None
+    return latest_finished
+
+
+def ticket_action(order: Order, station_id: str, action: TicketAction) -> Change:
+    ticket = current_ticket(order, station_id, action)
+    payload = {"ticket_id": ticket.id, "station_id": station_id, "course": ticket.course}
+    return Change(TICKET_EVENT_OF_ACTION[action], ORDER, order.id, payload)
+
+
+def set_ticket_priority(order: Order, station_id: str, priority: TicketPriority) -> Change:
+    ticket = current_ticket(order, station_id, None)
+    payload = {"ticket_id": ticket.id, "station_id": station_id, "priority": priority.value}
+    return Change(OrderEvents.TICKET_PRIORITY_SET, ORDER, order.id, payload)
+
+
+def fire_course(order: Order, course: int, by: str | None = None) -> Change:
+    return Change(OrderEvents.COURSE_FIRED, ORDER, order.id, {"course": course, "by": by})
+
+
+def hold_course(order: Order, course: int, reason: str | None = None) -> Change:
+    return Change(OrderEvents.COURSE_HELD, ORDER, order.id, {"course": course, "reason": reason})
+
+
+def skip_course(order: Order, course: int) -> Change:
+    return Change(OrderEvents.COURSE_SKIPPED, ORDER, order.id, {"course": course})

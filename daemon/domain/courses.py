@@ -1,0 +1,50 @@
+"""Which course an item belongs to, and whether that course starts held (ARCHITECTURE §4 rule 2)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from daemon.domain.model import CourseHint, CourseStatus, CourseTemplate
+
+DEFAULT_TEMPLATES: tuple[CourseTemplate, ...] = (
+    CourseTemplate(1, "Appetizer"),
+    CourseTemplate(2, "Entree"),
+    CourseTemplate(3, "Dessert"),
+)
+
+_NUMBER = re.compile(r"(\d+)")
+
+
+def course_number(label: str | None, templates: Sequence[CourseTemplate]) -> int:
+    """ "2", "Course 2" → 2; "Entree" → that template's number; nothing or unknown → 1."""
+    if label is None or not str(label).strip():
+        return 1
+    text = str(label).strip()
+    for template in templates:
+        if template.name.lower() == text.lower():
+            return template.number
+    found = _NUMBER.search(text)
+    if found:
+        return max(1, int(found.group(1)))
+    return 1
+
+
+def course_name(number: int, templates: Sequence[CourseTemplate]) -> str:
+    for template in templates:
+        if template.number == number:
+            return template.name
+    return f"Course {number}"
+
+
+def initial_status(number: int, hints: Iterable[str | None], templates: Sequence[CourseTemplate]) -> CourseStatus:
+    """A fire from the POS wins over a hold (no food waits by mistake); else the template decides."""
+    seen = {h for h in hints if h}
+    if seen & {CourseHint.FIRE, CourseHint.STRAIGHT_FIRE, CourseHint.PICKUP}:
+        return CourseStatus.FIRED
+    if CourseHint.HOLD in seen:
+        return CourseStatus.HELD
+    template = next((t for t in templates if t.number == number), None)
+    if template is not None and template.hold_by_default:
+        return CourseStatus.HELD
+    return CourseStatus.FIRED

@@ -1,0 +1,319 @@
+"""The fold: an order's state is its events applied in (hlc, origin) order.
+
+`apply` raises a `HeardError` for an event that is invalid at its place; the live path turns that
+into the API's error, and `fold` records it as skipped. The same events give the same state on every
+device, and an event applied twice (same id) changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from typing import Any
+
+from daemon.domain.codec import item_from_json
+from daemon.domain.errors import (
+    Conflict,
+    CourseNotFound,
+    HeardError,
+    InvalidEvent,
+    ItemNotFound,
+    OrderExists,
+    OrderNotFound,
+    TicketNotFound,
+)
+from daemon.domain.events import Event, OrderEvents, in_fold_order
+from daemon.domain.model import (
+    ITEM_TRANSITIONS,
+    TICKET_TRANSITIONS,
+    Course,
+    CourseStatus,
+    Item,
+    ItemFlag,
+    ItemStatus,
+    Order,
+    Ticket,
+    TicketAction,
+    TicketPriority,
+    TicketStatus,
+)
+from daemon.domain.settle import items_with_status, settle
+
+
+@dataclass(frozen=True)
+class Skipped:
+    """An event the fold passed over, and why: kept so an operator can see what was refused."""
+
+    event_id: tuple[str, int]
+    type: str
+    code: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Folded:
+    state: Order | None
+    skipped: tuple[Skipped, ...]
+
+
+def fold(events: Iterable[Event], start: Order | None = None) -> Folded:
+    state = start
+    skipped: list[Skipped] = []
+    for event in in_fold_order(list(events)):
+        try:
+            state = apply(state, event)
+        except HeardError as exc:
+            skipped.append(Skipped(event.id, event.type, exc.code, exc.message))
+    return Folded(state, tuple(skipped))
+
+
+def apply(state: Order | None, event: Event) -> Order:
+    """The state after `event`; raises HeardError if the event is invalid here."""
+    handler = _HANDLERS.get(event.type)
+    if handler is None:
+        raise InvalidEvent(f"unknown event type {event.type!r}", code="UNKNOWN_EVENT")
+    if event.type == OrderEvents.CREATED:
+        if state is not None:
+            raise OrderExists("Could not create resource. Id already exists")
+        return settle(_created(event), event.at_ms)
+    if state is None:
+        raise OrderNotFound(f"order {event.aggregate_id} does not exist")
+    changed = handler(state, event)
+    return settle(replace(changed, revision=state.revision + 1), event.at_ms)
+
+
+def _created(event: Event) -> Order:
+    p = event.payload
+    items = [_stamped(item_from_json(i), event.at_ms) for i in p["items"]]
+    return Order(
+        id=event.aggregate_id,
+        fields=dict(p["fields"]),
+        devices=tuple(p["devices"]),
+        items={i.id: i for i in items},
+        tickets={},
+        courses=_new_courses({}, p.get("courses", ()), event.at_ms),
+        created_ms=event.at_ms,
+        updated_ms=event.at_ms,
+    )
+
+
+def _stamped(item: Item, at_ms: int, flag: ItemFlag = ItemFlag.NONE) -> Item:
+    return replace(item, status=ItemStatus.PENDING, flag=flag, updated_ms=at_ms)
+
+
+def _new_courses(courses: Mapping[int, Course], specs: Iterable[Mapping[str, Any]], at_ms: int) -> dict[int, Course]:
+    out = dict(courses)
+    for spec in specs:
+        number = int(spec["number"])
+        if number in out:
+            continue
+        status = CourseStatus(spec["status"])
+        fired_ms = at_ms if status is CourseStatus.FIRED else None
+        out[number] = Course(number, str(spec["name"]), status, fired_ms=fired_ms, updated_ms=at_ms)
+    return out
+
+
+def _refuse_if_canceled(order: Order) -> None:
+    if order.canceled:
+        raise Conflict(f"order {order.id} is canceled", code="ORDER_CANCELED")
+
+
+def _replaced(order: Order, event: Event) -> Order:
+    """Full update: items matched by id (derived from lineId); changed → modified, missing → deleted."""
+    _refuse_if_canceled(order)
+    p = event.payload
+    incoming = [item_from_json(i) for i in p["items"]]
+    items: dict[str, Item] = {}
+    for new in incoming:
+        items[new.id] = _merged(order.items.get(new.id), new, event.at_ms)
+    for old in order.items.values():
+        if old.id not in items:
+            items[old.id] = old if not old.is_live else replace(old, flag=ItemFlag.DELETED, updated_ms=event.at_ms)
+    return replace(
+        order,
+        fields=dict(p["fields"]),
+        items=items,
+        courses=_new_courses(order.courses, p.get("courses", ()), event.at_ms),
+    )
+
+
+def _merged(old: Item | None, new: Item, at_ms: int) -> Item:
+    if old is None:
+        return _stamped(new, at_ms, ItemFlag.ADDED)
+    if old.is_live and old.same_content(new):
+        return old
+    # A modification is new work for the kitchen, so the line starts again at pending. The seed's
+    # transition table governs status requests; a POS edit is not one.
+    return _stamped(new, at_ms, ItemFlag.MODIFIED)
+
+
+def _patched(order: Order, event: Event) -> Order:
+    """Partial update: fields that were sent; itemsToAdd / itemsToUpdate / itemsToRemove by lineId."""
+    _refuse_if_canceled(order)
+    p = event.payload
+    items = dict(order.items)
+    by_line = {i.line_id: i.id for i in items.values() if i.line_id is not None}
+    for raw in p.get("add", ()):
+        new = item_from_json(raw)
+        if new.line_id is not None and new.line_id in by_line:
+            continue  # the seed: duplicate lineIds are ignored
+        items[new.id] = _stamped(new, event.at_ms, ItemFlag.ADDED)
+        if new.line_id is not None:
+            by_line[new.line_id] = new.id
+    for raw in p.get("update", ()):
+        new = item_from_json(raw)
+        old_id = by_line.get(new.line_id) if new.line_id is not None else None
+        if old_id is None:
+            continue  # the seed: nonexistent lineIds are ignored
+        items[old_id] = _merged(items[old_id], replace(new, id=old_id), event.at_ms)
+    for line_id in p.get("remove", ()):
+        old_id = by_line.get(line_id)
+        if old_id is not None and items[old_id].is_live:
+            items[old_id] = replace(items[old_id], flag=ItemFlag.DELETED, updated_ms=event.at_ms)
+    fields = {**order.fields, **p.get("fields", {})}
+    courses = _new_courses(order.courses, p.get("courses", ()), event.at_ms)
+    return replace(order, fields=fields, items=items, courses=courses)
+
+
+def _canceled(order: Order, event: Event) -> Order:
+    if order.canceled:
+        raise Conflict(f"order {order.id} is already canceled", code="ORDER_CANCELED")
+    return replace(order, canceled=True)
+
+
+def _item_status_set(order: Order, event: Event) -> Order:
+    item_id = str(event.payload["item_id"])
+    item = order.items.get(item_id)
+    if item is None:
+        raise ItemNotFound(f"item {item_id} not found")
+    target = ItemStatus(event.payload["status"])
+    if not item.is_live:
+        raise InvalidEvent(f"item {item_id} was deleted from the order", code="ITEM_DELETED")
+    if target not in ITEM_TRANSITIONS[item.status]:
+        allowed = ", ".join(sorted(ITEM_TRANSITIONS[item.status])) or "none (terminal)"
+        raise InvalidEvent(
+            f"item status cannot move from {item.status} to {target}; allowed: {allowed}",
+            code="INVALID_STATUS_TRANSITION",
+        )
+    items = {**order.items, item_id: replace(item, status=target, updated_ms=event.at_ms)}
+    return replace(order, items=items)
+
+
+def _ticket(order: Order, event: Event) -> Ticket:
+    tid = str(event.payload["ticket_id"])
+    ticket = order.tickets.get(tid)
+    if ticket is None:
+        raise TicketNotFound(f"ticket {tid} not found on order {order.id}")
+    return ticket
+
+
+def _ticket_action(action: TicketAction) -> Callable[[Order, Event], Order]:
+    allowed_from, target = TICKET_TRANSITIONS[action]
+
+    def handle(order: Order, event: Event) -> Order:
+        ticket = _ticket(order, event)
+        if ticket.status not in allowed_from:
+            raise InvalidEvent(
+                f"cannot {action.value} a ticket that is {ticket.status.value}", code="INVALID_TICKET_TRANSITION"
+            )
+        at = event.at_ms
+        changed = replace(ticket, status=target, updated_ms=at)
+        items = order.items
+        ids = [i.id for i in order.items_of(ticket)]
+        if action is TicketAction.START:
+            changed = replace(changed, started_ms=at)
+            items = items_with_status(order, ids, ItemStatus.PREPARING, at)
+        elif action is TicketAction.READY:
+            changed = replace(changed, ready_ms=at)
+            items = items_with_status(order, ids, ItemStatus.READY, at)
+        elif action is TicketAction.BUMP:
+            changed = replace(changed, completed_ms=at, ready_ms=ticket.ready_ms or at)
+            items = items_with_status(order, ids, ItemStatus.READY, at)
+        elif action is TicketAction.RECALL:
+            changed = replace(changed, completed_ms=None)
+        return replace(order, items=items, tickets={**order.tickets, ticket.id: changed})
+
+    return handle
+
+
+def _priority_set(order: Order, event: Event) -> Order:
+    ticket = _ticket(order, event)
+    if ticket.status is TicketStatus.VOIDED:
+        raise InvalidEvent("cannot change the priority of a voided ticket", code="INVALID_TICKET_TRANSITION")
+    changed = replace(ticket, priority=TicketPriority(event.payload["priority"]), updated_ms=event.at_ms)
+    return replace(order, tickets={**order.tickets, ticket.id: changed})
+
+
+def _course(order: Order, event: Event) -> Course:
+    number = int(event.payload["course"])
+    course = order.courses.get(number)
+    if course is None:
+        raise CourseNotFound(f"order {order.id} has no course {number}")
+    return course
+
+
+def _course_fired(order: Order, event: Event) -> Order:
+    _refuse_if_canceled(order)
+    course = _course(order, event)
+    if course.status is not CourseStatus.HELD:
+        raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_FIRED")
+    fired = replace(
+        course,
+        status=CourseStatus.FIRED,
+        fired_ms=event.at_ms,
+        fired_by=event.payload.get("by") or event.actor.sub,
+        hold_reason=None,
+        updated_ms=event.at_ms,
+    )
+    return replace(order, courses={**order.courses, course.number: fired})
+
+
+def _course_held(order: Order, event: Event) -> Order:
+    course = _course(order, event)
+    if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
+        raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
+    held = replace(course, status=CourseStatus.HELD, hold_reason=event.payload.get("reason"), updated_ms=event.at_ms)
+    return replace(order, courses={**order.courses, course.number: held})
+
+
+def _course_skipped(order: Order, event: Event) -> Order:
+    course = _course(order, event)
+    if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
+        raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
+    at = event.at_ms
+    tickets = dict(order.tickets)
+    for t in order.tickets.values():  # rule 3: skipping voids the course's unstarted tickets
+        if t.course == course.number and t.status in (TicketStatus.HELD, TicketStatus.PENDING):
+            tickets[t.id] = replace(t, status=TicketStatus.VOIDED, updated_ms=at)
+    skipped = replace(course, status=CourseStatus.SKIPPED, updated_ms=at)
+    return replace(order, tickets=tickets, courses={**order.courses, course.number: skipped})
+
+
+def _not_called(order: Order, event: Event) -> Order:  # pragma: no cover - created is handled in apply
+    raise AssertionError("order.created is applied by apply() itself")
+
+
+_HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
+    OrderEvents.CREATED: _not_called,
+    OrderEvents.REPLACED: _replaced,
+    OrderEvents.PATCHED: _patched,
+    OrderEvents.CANCELED: _canceled,
+    OrderEvents.ITEM_STATUS_SET: _item_status_set,
+    OrderEvents.TICKET_STARTED: _ticket_action(TicketAction.START),
+    OrderEvents.TICKET_READIED: _ticket_action(TicketAction.READY),
+    OrderEvents.TICKET_BUMPED: _ticket_action(TicketAction.BUMP),
+    OrderEvents.TICKET_RECALLED: _ticket_action(TicketAction.RECALL),
+    OrderEvents.TICKET_VOIDED: _ticket_action(TicketAction.VOID),
+    OrderEvents.TICKET_PRIORITY_SET: _priority_set,
+    OrderEvents.COURSE_FIRED: _course_fired,
+    OrderEvents.COURSE_HELD: _course_held,
+    OrderEvents.COURSE_SKIPPED: _course_skipped,
+}
+
+TICKET_EVENT_OF_ACTION: dict[TicketAction, str] = {
+    TicketAction.START: OrderEvents.TICKET_STARTED,
+    TicketAction.READY: OrderEvents.TICKET_READIED,
+    TicketAction.BUMP: OrderEvents.TICKET_BUMPED,
+    TicketAction.RECALL: OrderEvents.TICKET_RECALLED,
+    TicketAction.VOID: OrderEvents.TICKET_VOIDED,
+}

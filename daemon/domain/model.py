@@ -1,0 +1,312 @@
+"""The kitchen's entities — orders, items, station tickets and courses — as immutable values.
+
+State changes only by folding events (daemon.domain.fold); every value here is replaced, never
+mutated, so a reader holding an old state is never surprised by a writer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+
+class OrderStatus(StrEnum):
+    PENDING = "pending"
+    CONFIRMED = "confirmed"
+    PREPARING = "preparing"
+    READY = "ready"
+    SERVED = "served"
+    CANCELED = "canceled"
+
+
+ACTIVE_ORDER_STATUSES = (OrderStatus.PENDING, OrderStatus.CONFIRMED, OrderStatus.PREPARING, OrderStatus.READY)
+
+
+class ItemStatus(StrEnum):
+    PENDING = "pending"
+    PREPARING = "preparing"
+    READY = "ready"
+    SERVED = "served"
+
+
+# The kitchen-orders seed's table, exactly: each status has one successor.
+ITEM_TRANSITIONS: dict[ItemStatus, frozenset[ItemStatus]] = {
+    ItemStatus.PENDING: frozenset({ItemStatus.PREPARING}),
+    ItemStatus.PREPARING: frozenset({ItemStatus.READY}),
+    ItemStatus.READY: frozenset({ItemStatus.SERVED}),
+    ItemStatus.SERVED: frozenset(),
+}
+ITEM_DONE = frozenset({ItemStatus.READY, ItemStatus.SERVED})
+
+
+class ItemFlag(StrEnum):
+    NONE = ""
+    ADDED = "added"
+    MODIFIED = "modified"
+    DELETED = "deleted"
+
+
+class TicketStatus(StrEnum):
+    HELD = "held"
+    PENDING = "pending"
+    IN_PROGRESS = "in_progress"
+    READY = "ready"
+    BUMPED = "bumped"
+    RECALLED = "recalled"
+    VOIDED = "voided"
+
+
+ACTIVE_TICKET_STATUSES = frozenset(
+    {TicketStatus.HELD, TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.READY, TicketStatus.RECALLED}
+)
+FINISHED_TICKET_STATUSES = frozenset({TicketStatus.BUMPED, TicketStatus.VOIDED})
+
+
+class TicketAction(StrEnum):
+    START = "start"
+    READY = "ready"
+    BUMP = "bump"
+    RECALL = "recall"
+    VOID = "void"
+
+
+# The station-tickets seed's lifecycle. A recalled ticket is back on screen, so it can be worked again.
+TICKET_TRANSITIONS: dict[TicketAction, tuple[frozenset[TicketStatus], TicketStatus]] = {
+    TicketAction.START: (frozenset({TicketStatus.PENDING, TicketStatus.RECALLED}), TicketStatus.IN_PROGRESS),
+    TicketAction.READY: (frozenset({TicketStatus.IN_PROGRESS, TicketStatus.RECALLED}), TicketStatus.READY),
+    TicketAction.BUMP: (
+        frozenset({TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.READY, TicketStatus.RECALLED}),
+        TicketStatus.BUMPED,
+    ),
+    TicketAction.RECALL: (frozenset({TicketStatus.READY, TicketStatus.BUMPED}), TicketStatus.RECALLED),
+    TicketAction.VOID: (
+        frozenset(
+            {
+                TicketStatus.HELD,
+                TicketStatus.PENDING,
+                TicketStatus.IN_PROGRESS,
+                TicketStatus.READY,
+                TicketStatus.RECALLED,
+            }
+        ),
+        TicketStatus.VOIDED,
+    ),
+}
+
+
+class TicketPriority(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    URGENT = "urgent"
+
+
+class CourseStatus(StrEnum):
+    HELD = "held"
+    FIRED = "fired"
+    IN_PROGRESS = "in_progress"
+    COMPLETE = "complete"
+    SKIPPED = "skipped"
+
+
+class CourseHint(StrEnum):
+    """The integrator's `courseStatus` of an item."""
+
+    STRAIGHT_FIRE = "straightFire"
+    HOLD = "hold"
+    FIRE = "fire"
+    PICKUP = "pickup"
+
+
+class OrderMode(StrEnum):
+    FOR_HERE = "For Here"
+    TO_GO = "ToGo"
+    PICKUP = "Pickup"
+    DRIVE_THRU = "DriveThru"
+    DELIVERY = "Delivery"
+    CURBSIDE = "Curbside"
+
+
+# The station-tickets seed speaks of order_channel in snake case.
+CHANNEL_OF_MODE: dict[str, str] = {
+    OrderMode.FOR_HERE: "dine_in",
+    OrderMode.TO_GO: "takeout",
+    OrderMode.PICKUP: "pickup",
+    OrderMode.DRIVE_THRU: "drive_thru",
+    OrderMode.DELIVERY: "delivery",
+    OrderMode.CURBSIDE: "curbside",
+}
+
+
+class StationKind(StrEnum):
+    PREP = "prep"
+    EXPO = "expo"
+
+
+@dataclass(frozen=True)
+class Modifier:
+    name: str
+    qty: int = 1
+    id: str | None = None
+    allergens: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "qty": self.qty, "allergens": list(self.allergens)}
+
+
+@dataclass(frozen=True)
+class Item:
+    """One order line. `id` is Heard's uuid; `line_id` is the integrator's key for updates."""
+
+    id: str
+    name: str
+    qty: int
+    course: int
+    stations: tuple[str, ...]
+    line_id: str | None = None
+    menu_item_id: str | None = None
+    price: str | None = None
+    mods: tuple[Modifier, ...] = ()
+    special_instructions: str | None = None
+    seat: str | None = None
+    course_label: str | None = None
+    course_hint: str | None = None
+    category: str | None = None
+    allergens: tuple[str, ...] = ()
+    status: ItemStatus = ItemStatus.PENDING
+    flag: ItemFlag = ItemFlag.NONE
+    extra: Mapping[str, Any] = field(default_factory=dict)
+    updated_ms: int = 0
+
+    @property
+    def is_done(self) -> bool:
+        return self.status in ITEM_DONE
+
+    @property
+    def is_live(self) -> bool:
+        """Deleted items stay visible (struck through) but count for nothing."""
+        return self.flag is not ItemFlag.DELETED
+
+    def same_content(self, other: Item) -> bool:
+        """Whether an update changed what the kitchen must cook (status and flags aside)."""
+        return (
+            self.name == other.name
+            and self.qty == other.qty
+            and self.mods == other.mods
+            and self.special_instructions == other.special_instructions
+            and self.seat == other.seat
+            and self.course == other.course
+            and self.price == other.price
+            and self.menu_item_id == other.menu_item_id
+            and self.allergens == other.allergens
+        )
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """What one station works on for one course of one order."""
+
+    id: str
+    station_id: str
+    course: int
+    status: TicketStatus
+    created_ms: int
+    priority: TicketPriority = TicketPriority.NORMAL
+    started_ms: int | None = None
+    ready_ms: int | None = None
+    completed_ms: int | None = None
+    updated_ms: int = 0
+    estimated_prep_seconds: int | None = None
+
+
+@dataclass(frozen=True)
+class Course:
+    number: int
+    name: str
+    status: CourseStatus
+    fired_ms: int | None = None
+    fired_by: str | None = None
+    hold_reason: str | None = None
+    ready_ms: int | None = None
+    completed_ms: int | None = None
+    served_ms: int | None = None
+    updated_ms: int = 0
+
+
+@dataclass(frozen=True)
+class Order:
+    """An order with everything the kitchen hangs on it. `fields` keeps the whole integrator payload."""
+
+    id: str
+    fields: Mapping[str, Any]
+    devices: tuple[str, ...]
+    items: Mapping[str, Item]
+    tickets: Mapping[str, Ticket]
+    courses: Mapping[int, Course]
+    created_ms: int
+    updated_ms: int
+    status: OrderStatus = OrderStatus.PENDING
+    canceled: bool = False
+    revision: int = 0
+
+    @property
+    def name(self) -> str:
+        return str(self.fields.get("name") or "")
+
+    @property
+    def display_name(self) -> str:
+        """The integrator seed: `checkNumber` is appended to the order name."""
+        check = self.fields.get("checkNumber")
+        return f"{self.name} {check}" if check else self.name
+
+    @property
+    def priority(self) -> bool:
+        return bool(self.fields.get("priority"))
+
+    @property
+    def mode(self) -> str | None:
+        mode = self.fields.get("mode")
+        return str(mode) if mode is not None else None
+
+    def items_of(self, ticket: Ticket) -> list[Item]:
+        return [i for i in self.items.values() if i.course == ticket.course and ticket.station_id in i.stations]
+
+    def ticket_id_for(self, station_id: str, course: int) -> str | None:
+        for ticket in self.tickets.values():
+            if ticket.station_id == station_id and ticket.course == course:
+                return ticket.id
+        return None
+
+    def tickets_at(self, station_id: str) -> list[Ticket]:
+        return sorted((t for t in self.tickets.values() if t.station_id == station_id), key=lambda t: t.course)
+
+
+@dataclass(frozen=True)
+class Station:
+    id: str
+    name: str
+    kind: StationKind = StationKind.PREP
+    printers: tuple[str, ...] = ()
+    devices: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RoutingRule:
+    """Send matching items to a station. Exactly one of the match fields is set; `default` matches all."""
+
+    station_id: str
+    menu_item_id: str | None = None
+    category: str | None = None
+    name_pattern: str | None = None
+    default: bool = False
+    id: str = ""
+
+
+@dataclass(frozen=True)
+class CourseTemplate:
+    number: int
+    name: str
+    hold_by_default: bool = False
+    auto_fire: bool = False
+    default_delay_minutes: int | None = None

@@ -1,0 +1,135 @@
+"""What follows from a change: tickets for new items, derived ticket, course and order statuses.
+
+Every apply of an order event ends here, so the rules of ARCHITECTURE §4 (3, 4, 5) hold whichever
+event caused the change, on every device, and in a re-fold exactly as in the live path.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+
+from daemon.domain.model import (
+    ITEM_DONE,
+    Course,
+    CourseStatus,
+    Item,
+    ItemStatus,
+    Order,
+    OrderStatus,
+    Ticket,
+    TicketPriority,
+    TicketStatus,
+)
+
+_TICKET_NS = uuid.UUID("6f1d2c0a-5b7e-4c1e-9a43-2f7d3c5e8b10")
+
+# Tickets a cook still has to act on; a course hold takes these off the line.
+_UNFINISHED = frozenset({TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.RECALLED})
+
+
+def ticket_id(order_id: str, station_id: str, course: int) -> str:
+    """Deterministic, so two devices that create the same ticket create one."""
+    return str(uuid.uuid5(_TICKET_NS, f"{order_id}\x1f{station_id}\x1f{course}"))
+
+
+def settle(order: Order, at_ms: int) -> Order:
+    tickets = _ensure_tickets(order, at_ms)
+    tickets = {tid: _settle_ticket(order, t, at_ms) for tid, t in tickets.items()}
+    order = replace(order, tickets=tickets)
+    courses = {n: _settle_course(order, c, at_ms) for n, c in order.courses.items()}
+    order = replace(order, courses=courses)
+    return replace(order, status=_order_status(order), updated_ms=max(order.updated_ms, at_ms))
+
+
+def _ensure_tickets(order: Order, at_ms: int) -> dict[str, Ticket]:
+    tickets = dict(order.tickets)
+    for item in order.items.values():
+        for station_id in item.stations:
+            tid = ticket_id(order.id, station_id, item.course)
+            if tid in tickets:
+                continue
+            course = order.courses.get(item.course)
+            status = TicketStatus.HELD if course and course.status is CourseStatus.HELD else TicketStatus.PENDING
+            priority = TicketPriority.HIGH if order.priority else TicketPriority.NORMAL
+            tickets[tid] = Ticket(tid, station_id, item.course, status, at_ms, priority, updated_ms=at_ms)
+    return tickets
+
+
+def _settle_ticket(order: Order, ticket: Ticket, at_ms: int) -> Ticket:
+    course = order.courses.get(ticket.course)
+    course_status = course.status if course else CourseStatus.FIRED
+    status = ticket.status
+    # Rule 3: a ticket is held exactly while its course is held.
+    if course_status is CourseStatus.HELD and status in _UNFINISHED:
+        return _moved(ticket, TicketStatus.HELD, at_ms)
+    if course_status is not CourseStatus.HELD and status is TicketStatus.HELD:
+        if course_status is CourseStatus.SKIPPED:
+            return _moved(ticket, TicketStatus.VOIDED, at_ms)
+        ticket = _moved(ticket, TicketStatus.PENDING, at_ms)
+        status = ticket.status
+    if status in (TicketStatus.VOIDED, TicketStatus.HELD):
+        return ticket
+    live = [i for i in order.items_of(ticket) if i.is_live]
+    if not live:
+        return ticket
+    all_done = all(i.status in ITEM_DONE for i in live)
+    # New or changed work on a finished ticket puts it back on the line (an update is new work).
+    if status in (TicketStatus.READY, TicketStatus.BUMPED) and not all_done:
+        return replace(ticket, status=TicketStatus.PENDING, ready_ms=None, completed_ms=None, updated_ms=at_ms)
+    if status in (TicketStatus.PENDING, TicketStatus.IN_PROGRESS) and all_done:
+        started = ticket.started_ms if ticket.started_ms is not None else at_ms
+        return replace(ticket, status=TicketStatus.READY, started_ms=started, ready_ms=at_ms, updated_ms=at_ms)
+    if status is TicketStatus.PENDING and any(i.status is not ItemStatus.PENDING for i in live):
+        return replace(ticket, status=TicketStatus.IN_PROGRESS, started_ms=at_ms, updated_ms=at_ms)
+    return ticket
+
+
+def _moved(ticket: Ticket, status: TicketStatus, at_ms: int) -> Ticket:
+    return ticket if ticket.status is status else replace(ticket, status=status, updated_ms=at_ms)
+
+
+def _settle_course(order: Order, course: Course, at_ms: int) -> Course:
+    if course.status in (CourseStatus.HELD, CourseStatus.SKIPPED):
+        return course
+    live = [i for i in order.items.values() if i.course == course.number and i.is_live]
+    done = bool(live) and all(i.status in ITEM_DONE for i in live)
+    if done:
+        if course.status is CourseStatus.COMPLETE:
+            return course
+        return replace(course, status=CourseStatus.COMPLETE, completed_ms=at_ms, ready_ms=at_ms, updated_ms=at_ms)
+    started = any(i.status is not ItemStatus.PENDING for i in live) or any(
+        t.course == course.number and t.started_ms is not None for t in order.tickets.values()
+    )
+    if course.status is CourseStatus.COMPLETE:  # an added item reopened it
+        status = CourseStatus.IN_PROGRESS if started else CourseStatus.FIRED
+        return replace(course, status=status, completed_ms=None, ready_ms=None, updated_ms=at_ms)
+    if course.status is CourseStatus.FIRED and started:
+        return replace(course, status=CourseStatus.IN_PROGRESS, updated_ms=at_ms)
+    return course
+
+
+def _order_status(order: Order) -> OrderStatus:
+    if order.canceled:
+        return OrderStatus.CANCELED
+    live = [i for i in order.items.values() if i.is_live]
+    if not live:
+        return OrderStatus.PENDING
+    if all(i.status is ItemStatus.SERVED for i in live):
+        return OrderStatus.SERVED
+    if all(i.status in ITEM_DONE for i in live):
+        return OrderStatus.READY
+    if any(i.status is not ItemStatus.PENDING for i in live):
+        return OrderStatus.PREPARING
+    return OrderStatus.PENDING
+
+
+def items_with_status(order: Order, ids: list[str], status: ItemStatus, at_ms: int) -> dict[str, Item]:
+    """The order's items with `ids` moved forward to `status` (never backwards)."""
+    order_of = list(ItemStatus)
+    items = dict(order.items)
+    for iid in ids:
+        item = items[iid]
+        if item.is_live and order_of.index(item.status) < order_of.index(status):
+            items[iid] = replace(item, status=status, updated_ms=at_ms)
+    return items

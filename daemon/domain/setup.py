@@ -1,0 +1,125 @@
+"""The kitchen's setup — stations, routing rules, course templates — as an aggregate folded from events,
+so a manager's change on one device reaches every device the same way an order does."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from daemon.domain.commands import Kitchen
+from daemon.domain.courses import DEFAULT_TEMPLATES
+from daemon.domain.errors import InvalidEvent, NotFound, StationNotFound
+from daemon.domain.events import Change, Event
+from daemon.domain.model import CourseTemplate, RoutingRule, Station, StationKind
+from daemon.domain.routing import Routing
+
+SETUP = "setup"
+
+
+class SetupEvents:
+    STATION_SAVED = "station.saved"
+    STATION_REMOVED = "station.removed"
+    RULE_SAVED = "routing_rule.saved"
+    RULE_REMOVED = "routing_rule.removed"
+
+
+@dataclass(frozen=True)
+class Setup:
+    stations: Mapping[str, Station] = field(default_factory=dict)
+    rules: Mapping[str, RoutingRule] = field(default_factory=dict)
+    templates: tuple[CourseTemplate, ...] = DEFAULT_TEMPLATES
+
+    def kitchen(self) -> Kitchen:
+        return Kitchen(Routing(dict(self.stations), tuple(self.rules.values())), self.templates)
+
+
+def station_to_json(s: Station) -> dict[str, Any]:
+    return {"id": s.id, "name": s.name, "kind": s.kind.value, "printers": list(s.printers), "devices": list(s.devices)}
+
+
+def station_from_json(d: Mapping[str, Any]) -> Station:
+    return Station(
+        id=str(d["id"]),
+        name=str(d["name"]),
+        kind=StationKind(d.get("kind") or "prep"),
+        printers=tuple(d.get("printers") or ()),
+        devices=tuple(d.get("devices") or ()),
+    )
+
+
+def rule_to_json(r: RoutingRule) -> dict[str, Any]:
+    return {
+        "id": r.id,
+        "station_id": r.station_id,
+        "menu_item_id": r.menu_item_id,
+        "category": r.category,
+        "name_pattern": r.name_pattern,
+        "default": r.default,
+    }
+
+
+def rule_from_json(d: Mapping[str, Any]) -> RoutingRule:
+    return RoutingRule(
+        id=str(d["id"]),
+        station_id=str(d["station_id"]),
+        menu_item_id=d.get("menu_item_id"),
+        category=d.get("category"),
+        name_pattern=d.get("name_pattern"),
+        default=bool(d.get("default")),
+    )
+
+
+def setup_to_json(s: Setup) -> dict[str, Any]:
+    return {
+        "stations": [station_to_json(x) for x in s.stations.values()],
+        "rules": [rule_to_json(r) for r in s.rules.values()],
+    }
+
+
+def setup_from_json(d: Mapping[str, Any]) -> Setup:
+    stations = [station_from_json(x) for x in d.get("stations", ())]
+    rules = [rule_from_json(x) for x in d.get("rules", ())]
+    return Setup({s.id: s for s in stations}, {r.id: r for r in rules})
+
+
+def apply_setup(state: Setup | None, event: Event) -> Setup:
+    setup = state or Setup()
+    p = event.payload
+    if event.type == SetupEvents.STATION_SAVED:
+        station = station_from_json(p["station"])
+        return replace(setup, stations={**setup.stations, station.id: station})
+    if event.type == SetupEvents.STATION_REMOVED:
+        sid = str(p["station_id"])
+        if sid not in setup.stations:
+            raise StationNotFound(f"station {sid} not found")
+        stations = {k: v for k, v in setup.stations.items() if k != sid}
+        rules = {k: r for k, r in setup.rules.items() if r.station_id != sid}
+        return replace(setup, stations=stations, rules=rules)
+    if event.type == SetupEvents.RULE_SAVED:
+        rule = rule_from_json(p["rule"])
+        if rule.station_id not in setup.stations:
+            raise StationNotFound(f"station {rule.station_id} not found")
+        return replace(setup, rules={**setup.rules, rule.id: rule})
+    if event.type == SetupEvents.RULE_REMOVED:
+        rid = str(p["rule_id"])
+        if rid not in setup.rules:
+            raise NotFound(f"routing rule {rid} not found", code="ROUTING_RULE_NOT_FOUND")
+        return replace(setup, rules={k: v for k, v in setup.rules.items() if k != rid})
+    raise InvalidEvent(f"unknown event type {event.type!r}", code="UNKNOWN_EVENT")
+
+
+def save_station(location_id: str, station: Station) -> Change:
+    return Change(SetupEvents.STATION_SAVED, SETUP, location_id, {"station": station_to_json(station)})
+
+
+def remove_station(location_id: str, station_id: str) -> Change:
+    return Change(SetupEvents.STATION_REMOVED, SETUP, location_id, {"station_id": station_id})
+
+
+def save_rule(location_id: str, rule: RoutingRule) -> Change:
+    return Change(SetupEvents.RULE_SAVED, SETUP, location_id, {"rule": rule_to_json(rule)})
+
+
+def remove_rule(location_id: str, rule_id: str) -> Change:
+    return Change(SetupEvents.RULE_REMOVED, SETUP, location_id, {"rule_id": rule_id})

@@ -1,0 +1,102 @@
+"""heard-daemon: load the configuration, serve the APIs, tell systemd when ready, stop cleanly."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+from pathlib import Path
+
+from aiohttp import web
+
+from daemon.app import build_app
+from daemon.config import Config, ConfigError, load_config
+from daemon.runtime import clear_runtime, write_runtime
+from daemon.systemd_notify import SystemdNotifier
+
+log = logging.getLogger("heard.daemon")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="heard-daemon", description="Heard kitchen display daemon")
+    parser.add_argument("--config", type=Path, help="TOML configuration file (default: the embedded demo)")
+    parser.add_argument("--data-dir", type=Path, help="where the database, secret and device id live")
+    parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
+    parser.add_argument("--port", type=int, help="port to listen on (default 8420)")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    try:
+        config = load_config(
+            args.config, data_dir=args.data_dir, overrides={"server.host": args.host, "server.port": args.port}
+        )
+    except ConfigError as exc:
+        print(f"heard-daemon: configuration error: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(
+        level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
+    )
+    try:
+        asyncio.run(serve(config))
+    except KeyboardInterrupt:
+        pass
+
+
+async def serve(config: Config) -> None:
+    notifier = SystemdNotifier.from_environ(os.environ)
+    app = build_app(config)
+    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, config.server.host, config.server.port, backlog=1024)
+    await site.start()
+    port = _bound_port(runner) or config.server.port
+    _announce(config, port)
+    write_runtime(config.data_dir, f"http://{_display_host(config)}:{port}")
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    notifier.ready(f"serving on {config.server.host}:{port}")
+    watchdog = asyncio.create_task(notifier.run_watchdog())
+    try:
+        await stop.wait()
+    finally:
+        log.info("stopping")
+        notifier.stopping()
+        watchdog.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await watchdog
+        await runner.cleanup()
+        clear_runtime(config.data_dir)
+
+
+def _bound_port(runner: web.AppRunner) -> int | None:
+    for address in runner.addresses:
+        if isinstance(address, tuple) and len(address) >= 2:
+            return int(address[1])
+    return None
+
+
+def _display_host(config: Config) -> str:
+    return "127.0.0.1" if config.server.host in ("0.0.0.0", "::") else config.server.host
+
+
+def _announce(config: Config, port: int) -> None:
+    host = _display_host(config)
+    data = config.data_dir
+    log.info(
+        "heard-daemon serving url=http://%s:%d location=%s data_dir=%s", host, port, config.location.location_id, data
+    )
+    print(
+        f"Heard is serving on http://{host}:{port} (listening on {config.server.host}:{port})\n"
+        f"  API document:      http://{host}:{port}/openapi.json\n"
+        f"  a kitchen token:   heardctl --data-dir {data} token --role chef\n"
+        f"  an integrator key: heardctl --data-dir {data} integration-token create --name my-pos",
+        flush=True,
+    )

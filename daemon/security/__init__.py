@@ -1,0 +1,1 @@
+"""Security: JWT verification, the role policy table, integration tokens."""

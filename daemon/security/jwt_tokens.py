@@ -1,0 +1,173 @@
+"""JWT verification and minting: algorithms pinned, exp required, location checked (ARCHITECTURE §6)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jwt
+from jwt.algorithms import ECAlgorithm, OKPAlgorithm
+
+from daemon.domain.errors import Forbidden, Unauthorized
+
+log = logging.getLogger(__name__)
+
+REQUIRED_CLAIMS = ("exp", "iat", "sub", "roles", "location_id")
+_PUBLIC_ALGORITHMS = {"EdDSA": OKPAlgorithm, "ES256": ECAlgorithm}
+
+
+@dataclass(frozen=True)
+class Principal:
+    sub: str
+    roles: frozenset[str]
+    location_id: str
+    name: str | None = None
+    permissions: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
+class JwtSettings:
+    secret: bytes | None
+    location_id: str
+    issuer: str | None = None
+    audience: str | None = None
+    leeway_seconds: int = 30
+    jwks_file: str | None = None
+
+
+@dataclass
+class _Keys:
+    by_kid: dict[str, tuple[str, Any]] = field(default_factory=dict)
+
+
+def load_jwks(path: str) -> dict[str, tuple[str, Any]]:
+    """kid → (algorithm, public key) from a JWKS file: the offline cache of headquarters' keys."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    keys: dict[str, tuple[str, Any]] = {}
+    for jwk in data.get("keys", []):
+        kid, kty = jwk.get("kid"), jwk.get("kty")
+        alg = jwk.get("alg") or ("EdDSA" if kty == "OKP" else "ES256" if kty == "EC" else None)
+        if not kid or alg not in _PUBLIC_ALGORITHMS:
+            log.warning("ignoring jwk kid=%s kty=%s alg=%s: only EdDSA and ES256 are accepted", kid, kty, alg)
+            continue
+        keys[kid] = (alg, _PUBLIC_ALGORITHMS[alg].from_jwk(json.dumps(jwk)))
+    return keys
+
+
+class TokenVerifier:
+    def __init__(self, settings: JwtSettings) -> None:
+        self.settings = settings
+        self._public = load_jwks(settings.jwks_file) if settings.jwks_file else {}
+
+    def verify(self, token: str) -> Principal:
+        try:
+            header = jwt.get_unverified_header(token)
+        except jwt.PyJWTError:
+            raise Unauthorized("the token is not a JWT", code="TOKEN_INVALID") from None
+        alg = header.get("alg")
+        key, algorithm = self._key_for(alg, header.get("kid"))
+        s = self.settings
+        try:
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=s.audience,
+                issuer=s.issuer,
+                leeway=s.leeway_seconds,
+                options={"require": list(REQUIRED_CLAIMS), "verify_aud": s.audience is not None},
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthorized("the token has expired", code="TOKEN_EXPIRED") from None
+        except jwt.MissingRequiredClaimError as exc:
+            raise Unauthorized(f"the token lacks the {exc.claim!r} claim", code="TOKEN_MISSING_CLAIM") from None
+        except jwt.PyJWTError as exc:
+            raise Unauthorized(f"the token was refused: {exc}", code="TOKEN_INVALID") from None
+        return self._principal(claims)
+
+    def _key_for(self, alg: Any, kid: Any) -> tuple[Any, str]:
+        """The key is chosen by our configuration, never by the token: an HS256 token is only ever
+        checked against the location secret, a public-key token only against that kid's key."""
+        if alg == "HS256":
+            if self.settings.secret is None:
+                raise Unauthorized("HS256 tokens are not accepted here", code="TOKEN_INVALID")
+            return self.settings.secret, "HS256"
+        if alg in _PUBLIC_ALGORITHMS:
+            entry = self._public.get(str(kid)) if kid else None
+            if entry is None or entry[0] != alg:
+                raise Unauthorized(f"no {alg} key with kid {kid!r}", code="TOKEN_INVALID")
+            return entry[1], alg
+        raise Unauthorized(f"algorithm {alg!r} is not accepted", code="TOKEN_INVALID")
+
+    def _principal(self, claims: dict[str, Any]) -> Principal:
+        roles = claims.get("roles")
+        if not isinstance(roles, list) or not all(isinstance(r, str) for r in roles):
+            raise Unauthorized("the roles claim must be a list of strings", code="TOKEN_INVALID")
+        if str(claims.get("location_id")) != self.settings.location_id:
+            raise Forbidden("the token is for another location", code="LOCATION_MISMATCH")
+        permissions = claims.get("permissions") or []
+        name = claims.get("name")
+        return Principal(
+            sub=str(claims["sub"]),
+            roles=frozenset(roles),
+            location_id=self.settings.location_id,
+            name=str(name) if name is not None else None,
+            permissions=frozenset(str(p) for p in permissions) if isinstance(permissions, list) else frozenset(),
+        )
+
+
+def mint_token(
+    secret: bytes,
+    *,
+    sub: str,
+    roles: list[str],
+    location_id: str,
+    ttl_seconds: int = 43200,
+    name: str | None = None,
+    now: float | None = None,
+    issuer: str | None = None,
+    audience: str | None = None,
+) -> str:
+    issued = int(now if now is not None else time.time())
+    claims: dict[str, Any] = {
+        "sub": sub,
+        "roles": roles,
+        "location_id": location_id,
+        "iat": issued,
+        "exp": issued + ttl_seconds,
+    }
+    if name:
+        claims["name"] = name
+    if issuer:
+        claims["iss"] = issuer
+    if audience:
+        claims["aud"] = audience
+    return jwt.encode(claims, secret, algorithm="HS256")
+
+
+def load_or_create_secret(path: Path) -> bytes:
+    """The location's HS256 secret: 32 random bytes, created once (mode 0600), read afterwards."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        pass
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as out:
+        out.write(secrets.token_bytes(32))
+        out.flush()
+        os.fsync(out.fileno())
+    try:
+        os.link(tmp, path)  # never replaces a secret another process created meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes()

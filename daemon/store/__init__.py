@@ -1,0 +1,1 @@
+"""SQLite storage: the event log, projections and the single group-committing writer."""

@@ -1,0 +1,109 @@
+"""The database schema as peewee models, and the versioned migrations that create and change it.
+
+peewee owns the schema; the hot path (the log writer) uses prepared sqlite3 statements on the same
+tables, because the ORM spends more Python per row than the whole ingest budget allows.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from pathlib import Path
+
+import peewee
+
+log = logging.getLogger(__name__)
+
+PRAGMAS = {"journal_mode": "wal", "synchronous": 2, "busy_timeout": 5000, "foreign_keys": 1}
+
+database = peewee.SqliteDatabase(None)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        database = database
+        legacy_table_names = False
+
+
+class EventRow(BaseModel):
+    """The event log. `pos` is this device's cursor; (origin, seq) is the event's id everywhere."""
+
+    pos = peewee.IntegerField(primary_key=True)
+    origin = peewee.TextField()
+    seq = peewee.IntegerField()
+    wall_ms = peewee.IntegerField()
+    counter = peewee.IntegerField()
+    type = peewee.TextField()
+    aggregate = peewee.TextField()
+    aggregate_id = peewee.TextField()
+    payload = peewee.TextField()
+    actor = peewee.TextField()
+    schema = peewee.IntegerField(default=1)
+
+    class Meta:
+        table_name = "events"
+        indexes = ((("origin", "seq"), True), (("aggregate", "aggregate_id"), False))
+
+
+class AggregateRow(BaseModel):
+    """The projection: each aggregate's folded state, written in the same transaction as its events."""
+
+    kind = peewee.TextField()
+    id = peewee.TextField()
+    state = peewee.TextField()
+    pos = peewee.IntegerField()
+
+    class Meta:
+        table_name = "aggregates"
+        primary_key = peewee.CompositeKey("kind", "id")
+
+
+class SkippedRow(BaseModel):
+    """Events a re-fold passed over, and why (ARCHITECTURE §5: skipped and recorded, never raised)."""
+
+    origin = peewee.TextField()
+    seq = peewee.IntegerField()
+    code = peewee.TextField()
+    reason = peewee.TextField()
+
+    class Meta:
+        table_name = "skipped_events"
+        primary_key = peewee.CompositeKey("origin", "seq")
+
+
+def _m1_initial(db: peewee.SqliteDatabase) -> None:
+    db.create_tables([EventRow, AggregateRow, SkippedRow])
+
+
+def _m2_integration_tokens(db: peewee.SqliteDatabase) -> None:
+    from daemon.security.integration_tokens import INTEGRATION_TOKENS_DDL
+
+    db.execute_sql(INTEGRATION_TOKENS_DDL)
+
+
+# Append only: a migration that has shipped is never edited; the index is the schema version.
+MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [_m1_initial, _m2_integration_tokens]
+
+
+class DatabaseCorrupt(RuntimeError):
+    pass
+
+
+def prepare(path: Path) -> int:
+    """Open the file, check its integrity, run pending migrations; returns the schema version."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    database.init(str(path), pragmas=PRAGMAS)
+    database.connect(reuse_if_open=True)
+    try:
+        result = database.execute_sql("PRAGMA integrity_check").fetchone()[0]
+        if result != "ok":
+            raise DatabaseCorrupt(f"{path}: integrity_check says {result}")
+        version = database.execute_sql("PRAGMA user_version").fetchone()[0]
+        for index in range(version, len(MIGRATIONS)):
+            with database.atomic():
+                MIGRATIONS[index](database)
+                database.execute_sql(f"PRAGMA user_version = {index + 1}")
+            log.info("migrated database=%s version=%d", path, index + 1)
+        return len(MIGRATIONS)
+    finally:
+        database.close()

@@ -1,0 +1,269 @@
+"""The store: committed state of every aggregate, and the one path by which it changes.
+
+A command is decided and applied on the event loop against the newest state (including writes
+still waiting for their COMMIT), stamped with (origin, seq, hlc), handed to the writer, and only
+after the COMMIT does it become the committed state that reads and reactions see.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sqlite3
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from daemon.domain.codec import order_from_json, order_to_json
+from daemon.domain.errors import HeardError
+from daemon.domain.events import ORDER, SYSTEM, Actor, Change, Event
+from daemon.domain.fold import apply as apply_order
+from daemon.domain.hlc import HybridClock, Stamp
+from daemon.domain.model import Order
+from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
+from daemon.store.schema import prepare
+from daemon.store.writer import LogWriter, Write
+
+log = logging.getLogger(__name__)
+
+Key = tuple[str, str]
+Decide = Callable[[Any], Change | Sequence[Change] | None]
+Listener = Callable[[list[tuple[int, Event]], Mapping[Key, Any]], None]
+
+
+@dataclass(frozen=True)
+class AggregateKind:
+    apply: Callable[[Any, Event], Any]
+    to_json: Callable[[Any], dict[str, Any]]
+    from_json: Callable[[Mapping[str, Any]], Any]
+
+
+KINDS: dict[str, AggregateKind] = {
+    ORDER: AggregateKind(apply_order, order_to_json, order_from_json),
+    SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
+}
+
+
+class StoreUnavailable(HeardError):
+    code = "STORE_UNAVAILABLE"
+    status = 503
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def wall_clock_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+class Store:
+    def __init__(self, path: Path, origin: str, now_ms: Callable[[], int] = wall_clock_ms) -> None:
+        self.path = path
+        self.origin = origin
+        self._now_ms = now_ms
+        self._committed: dict[Key, Any] = {}
+        self._pending: dict[Key, Any] = {}
+        self._listeners: list[Listener] = []
+        self._item_orders: dict[str, str] = {}
+        self._writer: LogWriter | None = None
+        self._next_seq = 1
+        self._next_pos = 1
+        self._clock = HybridClock(origin)
+        self.schema_version = 0
+
+    # ---- lifecycle -------------------------------------------------------------------------
+
+    async def open(self) -> None:
+        self.schema_version = await asyncio.to_thread(prepare, self.path)
+        await asyncio.to_thread(self._load)
+        self._writer = LogWriter(self.path, asyncio.get_running_loop())
+        self._writer.start()
+        log.info(
+            "store open path=%s aggregates=%d next_seq=%d next_pos=%d",
+            self.path,
+            len(self._committed),
+            self._next_seq,
+            self._next_pos,
+        )
+
+    async def close(self) -> None:
+        if self._writer is not None:
+            await self._writer.stop()
+            self._writer = None
+
+    def _load(self) -> None:
+        conn = sqlite3.connect(self.path)
+        try:
+            for kind, agg_id, state in conn.execute("SELECT kind, id, state FROM aggregates"):
+                if kind in KINDS:
+                    self._committed[(kind, agg_id)] = KINDS[kind].from_json(json.loads(state))
+                    self._index_items(self._committed[(kind, agg_id)])
+            row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (self.origin,)).fetchone()
+            self._next_seq = int(row[0]) + 1
+            self._next_pos = int(conn.execute("SELECT COALESCE(MAX(pos), 0) FROM events").fetchone()[0]) + 1
+            last = conn.execute(
+                "SELECT wall_ms, counter, origin FROM events ORDER BY wall_ms DESC, counter DESC LIMIT 1"
+            ).fetchone()
+            if last:
+                self._clock = HybridClock(self.origin, Stamp(int(last[0]), int(last[1]), str(last[2])))
+        finally:
+            conn.close()
+
+    def connect_reader(self) -> sqlite3.Connection:
+        """A connection for small reads off the write path (integration tokens, log catch-up)."""
+        conn = sqlite3.connect(self.path, check_same_thread=False)
+        conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    @property
+    def ready(self) -> bool:
+        return self._writer is not None and self._writer.failed is None
+
+    @property
+    def last_pos(self) -> int:
+        return self._next_pos - 1
+
+    # ---- reads (committed state only) ------------------------------------------------------
+
+    def get(self, kind: str, agg_id: str) -> Any:
+        return self._committed.get((kind, agg_id))
+
+    def order(self, order_id: str) -> Order | None:
+        state: Order | None = self._committed.get((ORDER, order_id))
+        return state
+
+    def orders(self) -> list[Order]:
+        return [state for (kind, _), state in self._committed.items() if kind == ORDER]
+
+    def order_of_item(self, item_id: str) -> str | None:
+        """Which order holds an item: the kitchen API addresses items by their own id."""
+        return self._item_orders.get(item_id)
+
+    def _index_items(self, state: Any) -> None:
+        if isinstance(state, Order):
+            for item_id in state.items:
+                self._item_orders[item_id] = state.id
+
+    def setup(self, location_id: str) -> Setup:
+        state: Setup | None = self._committed.get((SETUP, location_id))
+        return state or Setup()
+
+    def working(self, kind: str, agg_id: str) -> Any:
+        """The newest state, including writes not yet committed: what commands decide against."""
+        key = (kind, agg_id)
+        return self._pending[key] if key in self._pending else self._committed.get(key)
+
+    def subscribe(self, listener: Listener) -> None:
+        self._listeners.append(listener)
+
+    # ---- the one write path ----------------------------------------------------------------
+
+    async def execute(self, kind: str, agg_id: str, decide: Decide, actor: Actor = SYSTEM) -> tuple[Any, list[Event]]:
+        """Decide against the newest state, apply, log, and return once durable.
+
+        Raises the domain's HeardError when the command is refused; nothing is logged then.
+        """
+        writer = self._writer
+        if writer is None or writer.failed is not None:
+            raise StoreUnavailable("the database is not accepting writes; see the daemon log")
+        key = (kind, agg_id)
+        state = self.working(kind, agg_id)
+        decided = decide(state)
+        changes = [decided] if isinstance(decided, Change) else list(decided or ())
+        if not changes:
+            return state, []
+        events, state = self._stamp_and_apply(kind, state, changes, actor)
+        self._pending[key] = state
+        rows = [self._event_row(e, pos) for pos, e in events]
+        agg_row = (kind, agg_id, _dumps(KINDS[kind].to_json(state)), events[-1][0])
+        logged = [e for _, e in events]
+        final = state
+
+        def on_commit() -> None:
+            self._committed[key] = final
+            self._index_items(final)
+            if self._pending.get(key) is final:
+                del self._pending[key]
+            self._publish(events, {key: final})
+
+        try:
+            await writer.submit(Write(rows, [agg_row], on_commit))
+        except Exception as exc:
+            self._pending.pop(key, None)
+            raise StoreUnavailable(f"the write was not stored: {exc}") from exc
+        return final, logged
+
+    def _stamp_and_apply(
+        self, kind: str, state: Any, changes: list[Change], actor: Actor
+    ) -> tuple[list[tuple[int, Event]], Any]:
+        apply = KINDS[kind].apply
+        seq, pos = self._next_seq, self._next_pos
+        events: list[tuple[int, Event]] = []
+        now = self._now_ms()
+        for change in changes:
+            stamp = self._clock.tick(now)
+            event = Event(
+                self.origin, seq, stamp, change.type, change.aggregate, change.aggregate_id, change.payload, actor
+            )
+            state = apply(state, event)  # raises before anything is allocated for good
+            events.append((pos, event))
+            seq += 1
+            pos += 1
+        self._next_seq, self._next_pos = seq, pos
+        return events, state
+
+    @staticmethod
+    def _event_row(e: Event, pos: int) -> tuple[Any, ...]:
+        return (
+            pos,
+            e.origin,
+            e.seq,
+            e.stamp.wall_ms,
+            e.stamp.counter,
+            e.type,
+            e.aggregate,
+            e.aggregate_id,
+            _dumps(e.payload),
+            _dumps(e.actor.to_json()),
+            e.schema,
+        )
+
+    def _publish(self, events: list[tuple[int, Event]], states: Mapping[Key, Any]) -> None:
+        for listener in self._listeners:
+            try:
+                listener(events, states)
+            except Exception:
+                log.exception("listener failed listener=%r", listener)
+
+    # ---- the log, for catch-up, replay and replication -------------------------------------
+
+    def read_log(self, after_pos: int, limit: int = 1000) -> list[tuple[int, Event]]:
+        """Events after a cursor, in log order (blocking; call from a thread for big reads)."""
+        conn = sqlite3.connect(self.path)
+        try:
+            rows = conn.execute(
+                "SELECT pos, origin, seq, wall_ms, counter, type, aggregate, aggregate_id, payload, actor, schema"
+                " FROM events WHERE pos > ? ORDER BY pos LIMIT ?",
+                (after_pos, limit),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [(r[0], _event_from_row(r)) for r in rows]
+
+
+def _event_from_row(r: Sequence[Any]) -> Event:
+    return Event(
+        origin=r[1],
+        seq=r[2],
+        stamp=Stamp(r[3], r[4], r[1]),
+        type=r[5],
+        aggregate=r[6],
+        aggregate_id=r[7],
+        payload=json.loads(r[8]),
+        actor=Actor.from_json(json.loads(r[9])),
+        schema=r[10],
+    )

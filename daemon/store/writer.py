@@ -1,0 +1,137 @@
+"""The one writer: a thread that owns the write connection and commits queued writes in groups.
+
+Requests that arrive while a COMMIT is being fsynced wait in the queue and share the next one,
+so durability (WAL, synchronous=FULL) costs one fsync per group rather than per request. Each
+write's future is resolved only after the COMMIT that holds it, on the event loop, in queue order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import queue
+import sqlite3
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+INSERT_EVENT = (
+    "INSERT INTO events (pos, origin, seq, wall_ms, counter, type, aggregate, aggregate_id, payload, actor, schema)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+)
+UPSERT_AGGREGATE = (
+    "INSERT INTO aggregates (kind, id, state, pos) VALUES (?, ?, ?, ?)"
+    " ON CONFLICT(kind, id) DO UPDATE SET state = excluded.state, pos = excluded.pos"
+)
+MAX_GROUP = 512
+
+
+@dataclass
+class Write:
+    """One request's rows, and what to do on the loop once they are durable."""
+
+    events: list[tuple[Any, ...]]
+    aggregates: list[tuple[Any, ...]]
+    on_commit: Callable[[], None]
+    future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class WriterFailed(RuntimeError):
+    pass
+
+
+class LogWriter:
+    def __init__(self, path: Path, loop: asyncio.AbstractEventLoop) -> None:
+        self._path = path
+        self._loop = loop
+        self._queue: queue.SimpleQueue[Write | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._run, name="heard-writer", daemon=True)
+        self.failed: BaseException | None = None
+        self.groups = 0
+        self.writes = 0
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def submit(self, write: Write) -> asyncio.Future[None]:
+        if self.failed is not None:
+            write.future.set_exception(WriterFailed(f"the database refused a write earlier: {self.failed}"))
+        else:
+            self._queue.put(write)
+        return write.future
+
+    async def stop(self) -> None:
+        self._queue.put(None)
+        await asyncio.to_thread(self._thread.join)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=wal")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA busy_timeout=5000")
+        return conn
+
+    def _run(self) -> None:
+        conn = self._connect()
+        try:
+            while True:
+                first = self._queue.get()
+                if first is None:
+                    return
+                group = [first]
+                stop = False
+                while len(group) < MAX_GROUP:
+                    try:
+                        nxt = self._queue.get_nowait()
+                    except queue.Empty:
+                        break
+                    if nxt is None:
+                        stop = True
+                        break
+                    group.append(nxt)
+                self._commit(conn, group)
+                if stop:
+                    return
+        finally:
+            conn.close()
+
+    def _commit(self, conn: sqlite3.Connection, group: list[Write]) -> None:
+        events = [row for w in group for row in w.events]
+        aggregates = [row for w in group for row in w.aggregates]
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.executemany(INSERT_EVENT, events)
+            conn.executemany(UPSERT_AGGREGATE, aggregates)
+            conn.execute("COMMIT")
+        except BaseException as exc:  # noqa: BLE001 - every failure must reach the waiting requests
+            log.critical("commit failed writes=%d error=%r; refusing further writes", len(group), exc)
+            try:
+                conn.execute("ROLLBACK")
+            except sqlite3.Error:
+                pass
+            self.failed = exc
+            self._loop.call_soon_threadsafe(_fail, group, exc)
+            return
+        self.groups += 1
+        self.writes += len(group)
+        self._loop.call_soon_threadsafe(_resolve, group)
+
+
+def _resolve(group: list[Write]) -> None:
+    for write in group:
+        try:
+            write.on_commit()
+        except Exception:  # a reaction must never lose the acknowledgement of a durable write
+            log.exception("on_commit failed")
+        if not write.future.done():
+            write.future.set_result(None)
+
+
+def _fail(group: list[Write], exc: BaseException) -> None:
+    for write in group:
+        if not write.future.done():
+            write.future.set_exception(WriterFailed(str(exc)))

@@ -1,0 +1,1 @@
+"""Hardware behind small interfaces: printers and bump bars (their own issue)."""

@@ -1,0 +1,1 @@
+"""Moving events between machines: peer replication and upstream to headquarters (their own issues)."""
