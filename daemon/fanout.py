@@ -37,12 +37,12 @@ MESSAGE_OF_EVENT = {
 Render = Callable[[Event, Any], dict[str, Any]]
 
 
-@dataclass
+@dataclass(eq=False)
 class Client:
     """One connected client: its channels and a bounded queue of serialized messages."""
 
+    queue: asyncio.Queue[str | None]
     channels: set[str] = field(default_factory=set)
-    queue: asyncio.Queue[str | None] = field(default_factory=lambda: asyncio.Queue(maxsize=Hub.QUEUE_LIMIT))
     dropped: bool = False
     gate: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -54,10 +54,9 @@ class Hub:
     """Fan-out of committed events. A client whose queue fills up is dropped (it resumes by cursor),
     so one stuck screen never costs unbounded memory or slows the others."""
 
-    QUEUE_LIMIT = 2000
-
-    def __init__(self, branch_id: str, render: Render) -> None:
+    def __init__(self, branch_id: str, render: Render, queue_limit: int = 2000) -> None:
         self.branch_id = branch_id
+        self.queue_limit = queue_limit
         self._render = render
         self._clients: set[Client] = set()
         self.committed_pos = 0
@@ -98,15 +97,19 @@ class Hub:
     def deliver(self, client: Client, text: str) -> None:
         if client.dropped:
             return
-        try:
+        if client.queue.qsize() < self.queue_limit:
             client.queue.put_nowait(text)
-        except asyncio.QueueFull:
+        else:
             log.warning("dropping slow websocket client queued=%d", client.queue.qsize())
             client.dropped = True
             self._clients.discard(client)
             while not client.queue.empty():
                 client.queue.get_nowait()
             client.queue.put_nowait(None)  # tells the sender to close with "resume by cursor"
+
+    def new_client(self) -> Client:
+        # One slot more than the limit, so the close marker always fits after the queue is cleared.
+        return Client(asyncio.Queue(maxsize=self.queue_limit + 1))
 
     def add(self, client: Client) -> None:
         self._clients.add(client)

@@ -34,7 +34,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=64 * 1024)
     await ws.prepare(request)
     hub = request.app[HUB]
-    client = Client()
+    client = hub.new_client()
     sender = asyncio.create_task(_send_queued(ws, client))
     await ws.send_json({"type": "welcome", "branch_id": hub.branch_id, "cursor": hub.committed_pos})
     try:
