@@ -1,0 +1,5 @@
+"""`python -m daemon` is heard-daemon."""
+
+from daemon.main import main
+
+main()
