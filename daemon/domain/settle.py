@@ -44,11 +44,13 @@ def settle(order: Order, at_ms: int) -> Order:
 
 def _ensure_tickets(order: Order, at_ms: int) -> dict[str, Ticket]:
     tickets = dict(order.tickets)
+    have = {(t.station_id, t.course) for t in tickets.values()}
     for item in order.items.values():
         for station_id in item.stations:
-            tid = ticket_id(order.id, station_id, item.course)
-            if tid in tickets:
+            if (station_id, item.course) in have:
                 continue
+            have.add((station_id, item.course))
+            tid = ticket_id(order.id, station_id, item.course)
             course = order.courses.get(item.course)
             status = TicketStatus.HELD if course and course.status is CourseStatus.HELD else TicketStatus.PENDING
             priority = TicketPriority.HIGH if order.priority else TicketPriority.NORMAL
