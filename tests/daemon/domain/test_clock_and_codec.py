@@ -1,0 +1,59 @@
+"""The hybrid logical clock, fold order, and the stored snapshot form."""
+
+from __future__ import annotations
+
+from daemon.domain.codec import order_from_json, order_to_json
+from daemon.domain.events import in_fold_order
+from daemon.domain.hlc import HybridClock, Stamp
+from daemon.domain.model import Station, StationKind
+from daemon.domain.setup import SetupEvents, apply_setup, save_station, setup_from_json, setup_to_json
+from tests.daemon.domain.builders import Device, Kitchen
+
+
+def test_tick_is_monotonic_when_the_wall_clock_goes_back() -> None:
+    clock = HybridClock("a")
+
+    first = clock.tick(1_000)
+    second = clock.tick(900)
+
+    assert second > first
+    assert (second.wall_ms, second.counter) == (1_000, 1)
+
+
+def test_observe_moves_past_a_remote_stamp_from_the_future() -> None:
+    clock = HybridClock("a")
+    clock.tick(1_000)
+
+    clock.observe(Stamp(5_000, 3, "b"), now_ms=1_001)
+    mine = clock.tick(1_002)
+
+    assert mine > Stamp(5_000, 3, "b")
+
+
+def test_clock_resumes_after_its_last_stamp() -> None:
+    clock = HybridClock("a", last=Stamp(2_000, 4, "a"))
+
+    assert clock.tick(1_000) == Stamp(2_000, 5, "a")
+
+
+def test_fold_order_removes_duplicates_and_sorts_by_clock() -> None:
+    device = Device()
+    k = Kitchen(device)
+    k.create()
+    events = device.log
+
+    assert in_fold_order([*reversed(events), *events]) == events
+
+
+def test_order_snapshot_round_trips() -> None:
+    order = Kitchen().create()
+
+    assert order_from_json(order_to_json(order)) == order
+
+
+def test_setup_snapshot_round_trips() -> None:
+    device = Device()
+    setup = apply_setup(None, device.stamp(save_station("loc", Station("grill", "Grill", StationKind.PREP, ("p1",)))))
+
+    assert setup_from_json(setup_to_json(setup)) == setup
+    assert device.log[0].type == SetupEvents.STATION_SAVED

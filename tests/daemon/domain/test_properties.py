@@ -1,0 +1,252 @@
+"""Properties of the fold (hypothesis): convergence whatever the arrival order and duplication, no raise on
+invalid events, and state machines that only take the seeds' transitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+from daemon.domain import commands, intake
+from daemon.domain.codec import order_from_json, order_to_json
+from daemon.domain.errors import HeardError
+from daemon.domain.events import Change, Event
+from daemon.domain.fold import apply, fold
+from daemon.domain.model import (
+    ITEM_DONE,
+    ITEM_TRANSITIONS,
+    CourseStatus,
+    ItemFlag,
+    ItemStatus,
+    Order,
+    TicketAction,
+    TicketPriority,
+    TicketStatus,
+)
+from tests.daemon.domain.builders import KITCHEN, Device, seed
+
+STATIONS = ("grill", "cold", "expo", "fry")
+NAMES = ("Hamburger", "Vanilla Shake", "Fries", "Ribeye")
+
+
+def base_order() -> dict[str, Any]:
+    body = seed()
+    body["items"].append({"lineId": "3", "name": "Ribeye", "qty": 1, "mods": [], "course": "3", "courseStatus": "hold"})
+    return body
+
+
+command_st = st.one_of(
+    st.tuples(st.just("item"), st.integers(0, 5), st.sampled_from(list(ItemStatus))),
+    st.tuples(st.just("ticket"), st.sampled_from(STATIONS), st.sampled_from(list(TicketAction))),
+    st.tuples(st.just("priority"), st.sampled_from(STATIONS), st.sampled_from(list(TicketPriority))),
+    st.tuples(st.just("course"), st.sampled_from(("fire", "hold", "skip")), st.integers(1, 3)),
+    st.tuples(st.just("add"), st.sampled_from(("3", "4", "5")), st.sampled_from(NAMES)),
+    st.tuples(st.just("remove"), st.sampled_from(("1", "2", "4")), st.none()),
+    st.tuples(st.just("replace"), st.integers(1, 3), st.none()),
+    st.tuples(st.just("cancel"), st.none(), st.none()),
+)
+
+
+def decide(order: Order, cmd: tuple[Any, Any, Any]) -> Change | None:
+    kind, a, b = cmd
+    if kind == "item":
+        ids = list(order.items)
+        return commands.set_item_status(order, ids[a % len(ids)], b)
+    if kind == "ticket":
+        return commands.ticket_action(order, a, b)
+    if kind == "priority":
+        return commands.set_ticket_priority(order, a, b)
+    if kind == "course":
+        return {"fire": commands.fire_course, "hold": commands.hold_course, "skip": commands.skip_course}[a](order, b)
+    if kind == "add":
+        patch = intake.check_partial({"id": order.id, "itemsToAdd": [{"lineId": a, "name": b, "qty": 1, "mods": []}]})
+        return commands.patch_order(order, order.id, patch, KITCHEN)
+    if kind == "remove":
+        return commands.patch_order(
+            order, order.id, intake.check_partial({"id": order.id, "itemsToRemove": [a]}), KITCHEN
+        )
+    if kind == "replace":
+        body = base_order()
+        body["items"] = body["items"][:a]
+        body["items"][0]["qty"] = a
+        fields, items = intake.check_order(body)
+        return commands.replace_order(order, fields, items, KITCHEN)
+    return commands.cancel_order(order, order.id)
+
+
+def play(script: list[tuple[int, int, tuple[Any, Any, Any]]]) -> list[Event]:
+    """Three devices act on their own views of the order (each sees a random part of the others' events),
+    as a cut-off kitchen would; returns every event any of them logged."""
+    devices = [Device(f"dev-{i}", now_ms=1_790_000_000_000 + i * 7) for i in range(3)]
+    fields, items = intake.check_order(base_order())
+    created = devices[0].stamp(commands.create_order(None, fields, items, ["dev-0"], KITCHEN))
+    everything = [created]
+    for who, seen_share, cmd in script:
+        device = devices[who]
+        others = [e for e in everything if e.origin != device.origin]
+        view = fold([created, *device.log, *others[: len(others) * seen_share // 4]]).state
+        if view is None:
+            continue
+        try:
+            change = decide(view, cmd)
+            if change is None:
+                continue
+            apply(view, change_event := device.stamp(change))
+        except HeardError:
+            continue
+        everything.append(change_event)
+    return everything
+
+
+script_st = st.lists(st.tuples(st.integers(0, 2), st.integers(0, 4), command_st), max_size=25)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(script=script_st, data=st.data())
+def test_any_arrival_order_and_duplication_folds_to_one_state(script: list[Any], data: st.DataObject) -> None:
+    events = play(script)
+    reference = fold(events)
+
+    shuffled = data.draw(st.permutations(events))
+    duplicates = data.draw(st.lists(st.sampled_from(events), max_size=10))
+    again = fold([*shuffled, *duplicates])
+
+    assert again.state == reference.state
+    assert again.skipped == reference.skipped
+
+
+@settings(max_examples=100, deadline=None)
+@given(script=script_st)
+def test_fold_never_raises_and_the_snapshot_round_trips(script: list[Any]) -> None:
+    folded = fold(play(script))
+
+    assert folded.state is not None
+    assert order_from_json(order_to_json(folded.state)) == folded.state
+
+
+# ---- the state machines ---------------------------------------------------------------------
+
+# Ticket moves the fold may make, beyond the seed's actions: the ones settle.py documents.
+DERIVED_TICKET_MOVES = {
+    (TicketStatus.HELD, TicketStatus.PENDING),  # course fired
+    (TicketStatus.HELD, TicketStatus.VOIDED),  # course skipped
+    (TicketStatus.PENDING, TicketStatus.HELD),  # course held again
+    (TicketStatus.IN_PROGRESS, TicketStatus.HELD),
+    (TicketStatus.RECALLED, TicketStatus.HELD),
+    (TicketStatus.PENDING, TicketStatus.IN_PROGRESS),  # an item started
+    (TicketStatus.PENDING, TicketStatus.READY),  # all items done
+    (TicketStatus.IN_PROGRESS, TicketStatus.READY),
+    (TicketStatus.READY, TicketStatus.PENDING),  # new work arrived
+    (TicketStatus.BUMPED, TicketStatus.PENDING),
+    (TicketStatus.PENDING, TicketStatus.VOIDED),  # course skipped
+}
+ACTION_MOVES = {
+    (TicketStatus.PENDING, TicketStatus.IN_PROGRESS),
+    (TicketStatus.RECALLED, TicketStatus.IN_PROGRESS),
+    (TicketStatus.IN_PROGRESS, TicketStatus.READY),
+    (TicketStatus.RECALLED, TicketStatus.READY),
+    *(
+        (s, TicketStatus.BUMPED)
+        for s in (TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.READY, TicketStatus.RECALLED)
+    ),
+    (TicketStatus.READY, TicketStatus.RECALLED),
+    (TicketStatus.BUMPED, TicketStatus.RECALLED),
+    *(
+        (s, TicketStatus.VOIDED)
+        for s in (
+            TicketStatus.HELD,
+            TicketStatus.PENDING,
+            TicketStatus.IN_PROGRESS,
+            TicketStatus.READY,
+            TicketStatus.RECALLED,
+        )
+    ),
+}
+COURSE_MOVES = {
+    (CourseStatus.HELD, CourseStatus.FIRED),
+    (CourseStatus.FIRED, CourseStatus.IN_PROGRESS),
+    (CourseStatus.IN_PROGRESS, CourseStatus.COMPLETE),
+    (CourseStatus.FIRED, CourseStatus.COMPLETE),
+    (CourseStatus.HELD, CourseStatus.SKIPPED),
+    (CourseStatus.FIRED, CourseStatus.SKIPPED),
+    (CourseStatus.IN_PROGRESS, CourseStatus.SKIPPED),
+    (CourseStatus.FIRED, CourseStatus.HELD),
+    (CourseStatus.IN_PROGRESS, CourseStatus.HELD),
+    (CourseStatus.COMPLETE, CourseStatus.IN_PROGRESS),
+    (CourseStatus.COMPLETE, CourseStatus.FIRED),  # items added
+    (CourseStatus.HELD, CourseStatus.IN_PROGRESS),
+    (CourseStatus.HELD, CourseStatus.COMPLETE),  # fired + settled
+}
+
+
+class KitchenMachine(RuleBasedStateMachine):
+    """Drives one order through random commands and checks every step against the allowed moves."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.device = Device()
+        fields, items = intake.check_order(base_order())
+        self.order = apply(None, self.device.stamp(commands.create_order(None, fields, items, ["d"], KITCHEN)))
+
+    @rule(cmd=command_st)
+    def command(self, cmd: tuple[Any, Any, Any]) -> None:
+        before = self.order
+        try:
+            change = decide(before, cmd)
+            if change is None:
+                return
+            after = apply(before, self.device.stamp(change))
+        except HeardError:
+            return
+        self._check_moves(before, after)
+        self.order = after
+
+    def _check_moves(self, before: Order, after: Order) -> None:
+        for tid, old in before.tickets.items():
+            new = after.tickets[tid]
+            if old.status is not new.status:
+                assert (old.status, new.status) in ACTION_MOVES | DERIVED_TICKET_MOVES, (old.status, new.status)
+        for iid, old_item in before.items.items():
+            new_item = after.items[iid]
+            if old_item.status is not new_item.status and new_item.flag is not ItemFlag.MODIFIED:
+                assert new_item.status in ITEM_TRANSITIONS[old_item.status] or _forward(
+                    old_item.status, new_item.status
+                )
+        for n, old_course in before.courses.items():
+            new_course = after.courses[n]
+            if old_course.status is not new_course.status:
+                assert (old_course.status, new_course.status) in COURSE_MOVES, (old_course.status, new_course.status)
+
+    @invariant()
+    def held_exactly_while_course_held(self) -> None:
+        for t in self.order.tickets.values():
+            course = self.order.courses[t.course].status
+            if t.status is TicketStatus.HELD:
+                assert course is CourseStatus.HELD
+            if course is CourseStatus.HELD:
+                assert t.status in (TicketStatus.HELD, TicketStatus.READY, TicketStatus.BUMPED, TicketStatus.VOIDED)
+
+    @invariant()
+    def every_live_item_has_its_tickets(self) -> None:
+        pairs = {(t.station_id, t.course) for t in self.order.tickets.values()}
+        for item in self.order.items.values():
+            assert all((s, item.course) in pairs for s in item.stations)
+
+    @invariant()
+    def course_completion_matches_items(self) -> None:
+        for course in self.order.courses.values():
+            live = [i for i in self.order.items.values() if i.course == course.number and i.is_live]
+            if course.status is CourseStatus.COMPLETE:
+                assert live and all(i.status in ITEM_DONE for i in live)
+
+
+def _forward(old: ItemStatus, new: ItemStatus) -> bool:
+    """Bump and ready move items forward over several steps at once (pending → ready)."""
+    order = list(ItemStatus)
+    return order.index(new) > order.index(old)
+
+
+TestKitchenMachine = KitchenMachine.TestCase
+TestKitchenMachine.settings = settings(max_examples=60, stateful_step_count=30, deadline=None)
