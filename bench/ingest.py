@@ -1,0 +1,193 @@
+"""`make bench`: order ingest of the daemon against the baseline of ARCHITECTURE §9, in the same run.
+
+Each server runs alone (so they never share the 2 cores with each other) and wrk loads it on loopback with
+the same script, concurrency and duration. Prints orders/s, p50, p99 and errors, then the ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+GOAL_ORDERS_PER_S = 1000
+GOAL_RATIO = 0.5
+
+
+@dataclass
+class Result:
+    name: str
+    orders_per_s: float
+    p50_ms: float
+    p99_ms: float
+    errors: int
+    requests: int
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    print("bench: wrk is missing; installing Debian's wrk package (apt-get)", flush=True)
+    subprocess.run(["apt-get", "update", "-qq"], check=False, capture_output=True)
+    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("bench: wrk could not be installed")
+    return found
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"bench: server exited with {proc.returncode}")
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=1) as resp:
+                if resp.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"bench: {url} not ready after {timeout} s")
+
+
+def _ms(text: str) -> float:
+    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespace, name: str) -> Result:
+    cmd = [
+        wrk,
+        "-t",
+        str(args.threads),
+        "-c",
+        str(args.concurrency),
+        "-d",
+        f"{args.duration}s",
+        "--latency",
+        "-s",
+        str(HERE / "orders.lua"),
+    ]
+    for key, value in headers.items():
+        cmd += ["-H", f"{key}: {value}"]
+    env = {**os.environ, "BENCH_NONCE": f"{name}{time.time_ns()}"}
+    if args.warmup:
+        subprocess.run([*cmd[:6], f"{args.warmup}s", *cmd[7:], url], env=env, capture_output=True, check=True)
+        env["BENCH_NONCE"] += "m"
+    out = subprocess.run([*cmd, url], env=env, capture_output=True, text=True, check=True).stdout
+    requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
+    errors += sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
+    return Result(
+        name,
+        float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        errors,
+        requests,
+    )
+
+
+def bench_baseline(wrk: str, args: argparse.Namespace, workdir: Path) -> Result:
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bench.baseline", "--port", str(port), "--db", str(workdir / "baseline.db")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        return run_wrk(wrk, f"http://127.0.0.1:{port}", {"content-type": "application/json"}, args, "baseline")
+    finally:
+        stop(proc)
+
+
+def bench_daemon(wrk: str, args: argparse.Namespace, workdir: Path) -> Result:
+    port = free_port()
+    data = workdir / "daemon"
+    env = {**os.environ, "HEARD_LOG_LEVEL": args.log_level}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "daemon", "--data-dir", str(data), "--host", "127.0.0.1", "--port", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=(workdir / "daemon.log").open("wb"),
+        env=env,
+    )
+    try:
+        wait_ready(f"http://127.0.0.1:{port}", proc)
+        ctl = [sys.executable, "-c", "from daemon.cli import main; main()", "--data-dir", str(data)]
+        token = subprocess.run(
+            [*ctl, "integration-token", "create", "--name", "bench"], capture_output=True, text=True, check=True
+        ).stdout.split()[-1]
+        headers = {
+            "content-type": "application/json",
+            "x-integration-token": token,
+            "x-location-id": "demo-location",
+            "x-device-ids": "all",
+        }
+        return run_wrk(wrk, f"http://127.0.0.1:{port}", headers, args, "daemon")
+    finally:
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
+
+
+def verdict(ok: bool) -> str:
+    return "PASS" if ok else "BELOW"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--duration", type=int, default=10)
+    parser.add_argument("--warmup", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--log-level", default="INFO", help="the daemon's log level during the run")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    with tempfile.TemporaryDirectory(prefix="heard-bench-") as tmp:
+        workdir = Path(tmp)
+        baseline = bench_baseline(wrk, args, workdir)
+        daemon = bench_daemon(wrk, args, workdir)
+    print(
+        f"\ningest: wrk, {args.concurrency} connections, {args.threads} threads, {args.duration} s, "
+        f"on {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+    )
+    print(f"{'':10} {'orders/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}")
+    for r in (baseline, daemon):
+        print(f"{r.name:10} {r.orders_per_s:10.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {r.requests:9d}")
+    ratio = daemon.orders_per_s / baseline.orders_per_s if baseline.orders_per_s else 0.0
+    print(f"\nratio daemon/baseline: {ratio:.2f}  (goal ≥ {GOAL_RATIO}: {verdict(ratio >= GOAL_RATIO)})")
+    print(
+        f"daemon orders/s: {daemon.orders_per_s:.0f}  (goal ≥ {GOAL_ORDERS_PER_S}: "
+        f"{verdict(daemon.orders_per_s >= GOAL_ORDERS_PER_S)})"
+    )
+    if daemon.errors or baseline.errors:
+        print(f"note: errors daemon={daemon.errors} baseline={baseline.errors}")
+
+
+if __name__ == "__main__":
+    main()
