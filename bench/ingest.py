@@ -68,8 +68,11 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes], timeout: float = 20) -> 
 
 
 def _ms(text: str) -> float:
-    value, unit = re.match(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+    found = re.match(r"([\d.]+)(us|ms|s|m)$", text)
+    if not found:
+        raise ValueError(f"unexpected wrk latency {text!r}")
+    value, unit = found.groups()
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
 def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespace, name: str) -> Result:
@@ -92,6 +95,8 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespac
         subprocess.run([*cmd[:6], f"{args.warmup}s", *cmd[7:], url], env=env, capture_output=True, check=True)
         env["BENCH_NONCE"] += "m"
     out = subprocess.run([*cmd, url], env=env, capture_output=True, text=True, check=True).stdout
+    if "requests in" not in out or "50%" not in out:
+        raise SystemExit(f"bench: unexpected wrk output for {name}:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     errors = int(m.group(1)) if (m := re.search(r"Non-2xx or 3xx responses: (\d+)", out)) else 0
     errors += sum(int(x) for x in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))

@@ -4,11 +4,12 @@ WebSocket clients subscribed to one of its channels, and replayable from the log
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from daemon.domain.events import Event, OrderEvents
 from daemon.domain.model import Order
@@ -81,7 +82,7 @@ class Hub:
             "source": {"type": event.type, "origin": event.origin, "seq": event.seq},
             "data": self._render(event, state),
         }
-        return json.dumps(body, separators=(",", ":")), channels
+        return orjson.dumps(body).decode(), channels
 
     def publish(self, positioned: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
         for pos, event in positioned:

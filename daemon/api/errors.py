@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
 
+from daemon.api.responses import json_response
 from daemon.domain.errors import HeardError
 
 log = logging.getLogger(__name__)
@@ -24,7 +24,7 @@ def error_body(code: str, message: str, **extra: Any) -> dict[str, Any]:
 
 
 def error_response(status: int, code: str, message: str, **extra: Any) -> web.Response:
-    return web.json_response(error_body(code, message, **extra), status=status)
+    return json_response(error_body(code, message, **extra), status=status)
 
 
 _HTTP_CODES = {
@@ -51,7 +51,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
             body["message"] = exc.message  # the integrator seed's own error shape, beside ours
         elif request.path.startswith("/api/v1/kitchen/"):
             body["success"] = False  # the kitchen-orders seed answers {success, data}
-        return web.json_response(body, status=exc.status)
+        return json_response(body, status=exc.status)
     except web.HTTPException as exc:
         if exc.status < 400:
             raise
@@ -64,16 +64,3 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     except Exception:
         log.exception("unhandled error path=%s method=%s", request.path, request.method)
         return error_response(500, "INTERNAL_ERROR", "internal error; the request was not applied")
-
-
-async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 400 that says why (empty, not UTF-8, not JSON)."""
-    from daemon.domain.errors import ValidationFailed
-
-    raw = await request.read()
-    if not raw:
-        raise ValidationFailed("request body is empty; a JSON document is required", code="MALFORMED_JSON")
-    try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ValidationFailed(f"request body is not valid JSON: {exc}", code="MALFORMED_JSON") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from daemon.api.context import KITCHEN, STORE
+from daemon.api.responses import json_response
 
 routes = web.RouteTableDef()
 
@@ -12,7 +13,7 @@ routes = web.RouteTableDef()
 @routes.get("/healthz")
 async def healthz(request: web.Request) -> web.Response:
     """Alive: the event loop answers."""
-    return web.json_response({"status": "ok"})
+    return json_response({"status": "ok"})
 
 
 @routes.get("/readyz")
@@ -25,4 +26,4 @@ async def readyz(request: web.Request) -> web.Response:
         "schema_version": store.schema_version,
         "device_id": request.app[KITCHEN].device.id,
     }
-    return web.json_response(body, status=200 if store.ready else 503)
+    return json_response(body, status=200 if store.ready else 503)

@@ -12,7 +12,7 @@ from aiohttp import web
 
 from daemon.api.auth import INTEGRATION
 from daemon.api.context import KITCHEN, STORE, Kitchen
-from daemon.api.errors import read_json
+from daemon.api.responses import json_response, read_json
 from daemon.domain import commands, intake
 from daemon.domain.errors import ValidationFailed
 from daemon.domain.events import ORDER, Actor
@@ -57,7 +57,7 @@ def delivery_statuses(kitchen: Kitchen, devices: list[str]) -> list[dict[str, st
 
 def _answer(request: web.Request, order_id: str, devices: list[str], status: int) -> web.Response:
     body = {"orderId": order_id, "deliveryStatuses": delivery_statuses(request.app[KITCHEN], devices)}
-    return web.json_response(body, status=status)
+    return json_response(body, status=status)
 
 
 @routes.post("/integrators/kds-orders")
@@ -124,4 +124,4 @@ async def active_orders(request: web.Request) -> web.Response:
     for device in devices:
         orders = [{"orderId": o.id, "orderName": o.display_name} for o in active if device in o.devices]
         body.append({"deviceId": device, "deviceName": names[device], "orderCount": len(orders), "orders": orders})
-    return web.json_response(body)
+    return json_response(body)

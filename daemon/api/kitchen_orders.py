@@ -9,7 +9,7 @@ from aiohttp import web
 
 from daemon.api.auth import require
 from daemon.api.context import KITCHEN, STORE
-from daemon.api.errors import read_json
+from daemon.api.responses import json_response, read_json
 from daemon.api.timestamps import iso
 from daemon.domain import commands
 from daemon.domain.errors import ItemNotFound, ValidationFailed
@@ -82,7 +82,7 @@ async def list_orders(request: web.Request) -> web.Response:
         key=lambda o: (not o.priority, o.created_ms),
     )
     branch = request.app[KITCHEN].location_id
-    return web.json_response({"success": True, "data": [kitchen_order_json(o, branch) for o in orders]})
+    return json_response({"success": True, "data": [kitchen_order_json(o, branch) for o in orders]})
 
 
 @routes.patch(BASE + "/items/{item_id}/status")
@@ -102,4 +102,4 @@ async def update_item_status(request: web.Request) -> web.Response:
         raise ItemNotFound(f"order item {item_id} not found")
     actor = Actor(principal.sub, tuple(sorted(principal.roles)), "user")
     order, _ = await store.execute(ORDER, order_id, lambda o: commands.set_item_status(o, item_id, status), actor)
-    return web.json_response({"success": True, "data": kitchen_item_json(order, order.items[item_id])})
+    return json_response({"success": True, "data": kitchen_item_json(order, order.items[item_id])})

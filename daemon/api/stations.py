@@ -11,7 +11,7 @@ from aiohttp import web
 
 from daemon.api.auth import PRINCIPAL, require
 from daemon.api.context import KITCHEN, STORE
-from daemon.api.errors import read_json
+from daemon.api.responses import json_response, read_json
 from daemon.domain.errors import Conflict, NotFound, StationNotFound, ValidationFailed
 from daemon.domain.events import Actor
 from daemon.domain.model import RoutingRule, Station, StationKind
@@ -71,7 +71,7 @@ async def _save(request: web.Request, change: Any) -> Setup:
 @routes.get(STATIONS)
 async def list_stations(request: web.Request) -> web.Response:
     require(request, "tickets:read")
-    return web.json_response([station_json(s) for s in _setup(request).stations.values()])
+    return json_response([station_json(s) for s in _setup(request).stations.values()])
 
 
 @routes.post(STATIONS)
@@ -83,7 +83,7 @@ async def create_station(request: web.Request) -> web.Response:
     if station.id in _setup(request).stations:
         raise Conflict(f"station {station.id} already exists", code="STATION_EXISTS")
     await _save(request, save_station(request.app[KITCHEN].location_id, station))
-    return web.json_response(station_json(station), status=201)
+    return json_response(station_json(station), status=201)
 
 
 @routes.get(STATIONS + "/{station_id}")
@@ -92,7 +92,7 @@ async def get_station(request: web.Request) -> web.Response:
     station = _setup(request).stations.get(request.match_info["station_id"])
     if station is None:
         raise StationNotFound(f"station {request.match_info['station_id']} not found")
-    return web.json_response(station_json(station))
+    return json_response(station_json(station))
 
 
 @routes.put(STATIONS + "/{station_id}")
@@ -103,7 +103,7 @@ async def update_station(request: web.Request) -> web.Response:
         raise StationNotFound(f"station {station_id} not found")
     station = _station_from(await read_json(request), station_id)
     await _save(request, save_station(request.app[KITCHEN].location_id, station))
-    return web.json_response(station_json(station))
+    return json_response(station_json(station))
 
 
 @routes.delete(STATIONS + "/{station_id}")
@@ -136,7 +136,7 @@ def _rule_from(body: Any, rule_id: str, setup: Setup) -> RoutingRule:
 @routes.get(RULES)
 async def list_rules(request: web.Request) -> web.Response:
     require(request, "tickets:read")
-    return web.json_response([rule_to_json(r) for r in _setup(request).rules.values()])
+    return json_response([rule_to_json(r) for r in _setup(request).rules.values()])
 
 
 @routes.post(RULES)
@@ -144,7 +144,7 @@ async def create_rule(request: web.Request) -> web.Response:
     require(request, "stations:manage")
     rule = _rule_from(await read_json(request), str(uuid.uuid4()), _setup(request))
     await _save(request, save_rule(request.app[KITCHEN].location_id, rule))
-    return web.json_response(rule_to_json(rule), status=201)
+    return json_response(rule_to_json(rule), status=201)
 
 
 @routes.put(RULES + "/{rule_id}")
@@ -156,7 +156,7 @@ async def update_rule(request: web.Request) -> web.Response:
         raise NotFound(f"routing rule {rule_id} not found", code="ROUTING_RULE_NOT_FOUND")
     rule = _rule_from(await read_json(request), rule_id, setup)
     await _save(request, save_rule(request.app[KITCHEN].location_id, rule))
-    return web.json_response(rule_to_json(rule))
+    return json_response(rule_to_json(rule))
 
 
 @routes.delete(RULES + "/{rule_id}")

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from daemon.api.auth import PRINCIPAL, require
 from daemon.api.context import KITCHEN, STORE
-from daemon.api.errors import read_json
+from daemon.api.responses import json_response, read_json
 from daemon.api.timestamps import iso
 from daemon.domain import commands
 from daemon.domain.errors import OrderNotFound, StationNotFound, ValidationFailed
@@ -152,7 +152,7 @@ async def list_tickets(request: web.Request) -> web.Response:
         pairs.sort(key=lambda p: (_PRIORITY_RANK[p[1].priority], not p[0].priority, p[1].created_ms, p[1].course))
     kitchen = request.app[KITCHEN]
     body = [ticket_json(o, t, kitchen.tenant_id, kitchen.location_id) for o, t in pairs[:limit]]
-    return web.json_response(body)
+    return json_response(body)
 
 
 def _actor(request: web.Request) -> Actor:
@@ -177,7 +177,7 @@ async def _act(
     order, events = await request.app[STORE].execute(ORDER, order_id, decide, _actor(request))
     ticket = order.tickets[events[-1].payload["ticket_id"]]
     kitchen = request.app[KITCHEN]
-    return web.json_response(ticket_json(order, ticket, kitchen.tenant_id, kitchen.location_id))
+    return json_response(ticket_json(order, ticket, kitchen.tenant_id, kitchen.location_id))
 
 
 def _action_route(action: TicketAction, permission: str) -> None:

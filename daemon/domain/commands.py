@@ -26,6 +26,7 @@ from daemon.domain.model import (
     TicketStatus,
 )
 from daemon.domain.routing import Routing
+from daemon.domain.values import name_uuid
 
 _ITEM_NS = uuid.UUID("0b7c3f1e-9d2a-4e8b-8c61-5a4f2e9d7b33")
 _KNOWN_ITEM_KEYS = frozenset(
@@ -57,7 +58,7 @@ class Kitchen:
 def item_id(order_id: str, line_id: str | None, salt: str) -> str:
     """Items with a lineId keep their id across updates (that is how updates match them)."""
     key = f"{order_id}\x1fline\x1f{line_id}" if line_id is not None else f"{order_id}\x1fnoline\x1f{salt}"
-    return str(uuid.uuid5(_ITEM_NS, key))
+    return name_uuid(_ITEM_NS, key)
 
 
 def _str_or_none(value: Any) -> str | None:

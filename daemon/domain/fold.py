@@ -8,7 +8,7 @@ device, and an event applied twice (same id) changes nothing.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 from daemon.domain.codec import item_from_json
@@ -38,6 +38,7 @@ from daemon.domain.model import (
     TicketStatus,
 )
 from daemon.domain.settle import items_with_status, settle
+from daemon.domain.values import evolve
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def apply(state: Order | None, event: Event) -> Order:
     if state is None:
         raise OrderNotFound(f"order {event.aggregate_id} does not exist")
     changed = handler(state, event)
-    return settle(replace(changed, revision=state.revision + 1), event.at_ms)
+    return settle(evolve(changed, revision=state.revision + 1), event.at_ms)
 
 
 def _created(event: Event) -> Order:
@@ -98,7 +99,7 @@ def _created(event: Event) -> Order:
 
 
 def _stamped(item: Item, at_ms: int, flag: ItemFlag = ItemFlag.NONE) -> Item:
-    return replace(item, status=ItemStatus.PENDING, flag=flag, updated_ms=at_ms)
+    return evolve(item, status=ItemStatus.PENDING, flag=flag, updated_ms=at_ms)
 
 
 def _new_courses(courses: Mapping[int, Course], specs: Iterable[Mapping[str, Any]], at_ms: int) -> dict[int, Course]:
@@ -128,8 +129,8 @@ def _replaced(order: Order, event: Event) -> Order:
         items[new.id] = _merged(order.items.get(new.id), new, event.at_ms)
     for old in order.items.values():
         if old.id not in items:
-            items[old.id] = old if not old.is_live else replace(old, flag=ItemFlag.DELETED, updated_ms=event.at_ms)
-    return replace(
+            items[old.id] = old if not old.is_live else evolve(old, flag=ItemFlag.DELETED, updated_ms=event.at_ms)
+    return evolve(
         order,
         fields=dict(p["fields"]),
         items=items,
@@ -165,20 +166,20 @@ def _patched(order: Order, event: Event) -> Order:
         old_id = by_line.get(new.line_id) if new.line_id is not None else None
         if old_id is None:
             continue  # the seed: nonexistent lineIds are ignored
-        items[old_id] = _merged(items[old_id], replace(new, id=old_id), event.at_ms)
+        items[old_id] = _merged(items[old_id], evolve(new, id=old_id), event.at_ms)
     for line_id in p.get("remove", ()):
         old_id = by_line.get(line_id)
         if old_id is not None and items[old_id].is_live:
-            items[old_id] = replace(items[old_id], flag=ItemFlag.DELETED, updated_ms=event.at_ms)
+            items[old_id] = evolve(items[old_id], flag=ItemFlag.DELETED, updated_ms=event.at_ms)
     fields = {**order.fields, **p.get("fields", {})}
     courses = _new_courses(order.courses, p.get("courses", ()), event.at_ms)
-    return replace(order, fields=fields, items=items, courses=courses)
+    return evolve(order, fields=fields, items=items, courses=courses)
 
 
 def _canceled(order: Order, event: Event) -> Order:
     if order.canceled:
         raise Conflict(f"order {order.id} is already canceled", code="ORDER_CANCELED")
-    return replace(order, canceled=True)
+    return evolve(order, canceled=True)
 
 
 def _item_status_set(order: Order, event: Event) -> Order:
@@ -195,8 +196,8 @@ def _item_status_set(order: Order, event: Event) -> Order:
             f"item status cannot move from {item.status} to {target}; allowed: {allowed}",
             code="INVALID_STATUS_TRANSITION",
         )
-    items = {**order.items, item_id: replace(item, status=target, updated_ms=event.at_ms)}
-    return replace(order, items=items)
+    items = {**order.items, item_id: evolve(item, status=target, updated_ms=event.at_ms)}
+    return evolve(order, items=items)
 
 
 def _ticket(order: Order, event: Event) -> Ticket:
@@ -217,21 +218,21 @@ def _ticket_action(action: TicketAction) -> Callable[[Order, Event], Order]:
                 f"cannot {action.value} a ticket that is {ticket.status.value}", code="INVALID_TICKET_TRANSITION"
             )
         at = event.at_ms
-        changed = replace(ticket, status=target, updated_ms=at)
+        changed = evolve(ticket, status=target, updated_ms=at)
         items = order.items
         ids = [i.id for i in order.items_of(ticket)]
         if action is TicketAction.START:
-            changed = replace(changed, started_ms=at)
+            changed = evolve(changed, started_ms=at)
             items = items_with_status(order, ids, ItemStatus.PREPARING, at)
         elif action is TicketAction.READY:
-            changed = replace(changed, ready_ms=at)
+            changed = evolve(changed, ready_ms=at)
             items = items_with_status(order, ids, ItemStatus.READY, at)
         elif action is TicketAction.BUMP:
-            changed = replace(changed, completed_ms=at, ready_ms=ticket.ready_ms or at)
+            changed = evolve(changed, completed_ms=at, ready_ms=ticket.ready_ms or at)
             items = items_with_status(order, ids, ItemStatus.READY, at)
         elif action is TicketAction.RECALL:
-            changed = replace(changed, completed_ms=None)
-        return replace(order, items=items, tickets={**order.tickets, ticket.id: changed})
+            changed = evolve(changed, completed_ms=None)
+        return evolve(order, items=items, tickets={**order.tickets, ticket.id: changed})
 
     return handle
 
@@ -240,8 +241,8 @@ def _priority_set(order: Order, event: Event) -> Order:
     ticket = _ticket(order, event)
     if ticket.status is TicketStatus.VOIDED:
         raise InvalidEvent("cannot change the priority of a voided ticket", code="INVALID_TICKET_TRANSITION")
-    changed = replace(ticket, priority=TicketPriority(event.payload["priority"]), updated_ms=event.at_ms)
-    return replace(order, tickets={**order.tickets, ticket.id: changed})
+    changed = evolve(ticket, priority=TicketPriority(event.payload["priority"]), updated_ms=event.at_ms)
+    return evolve(order, tickets={**order.tickets, ticket.id: changed})
 
 
 def _course(order: Order, event: Event) -> Course:
@@ -257,7 +258,7 @@ def _course_fired(order: Order, event: Event) -> Order:
     course = _course(order, event)
     if course.status is not CourseStatus.HELD:
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_FIRED")
-    fired = replace(
+    fired = evolve(
         course,
         status=CourseStatus.FIRED,
         fired_ms=event.at_ms,
@@ -265,15 +266,15 @@ def _course_fired(order: Order, event: Event) -> Order:
         hold_reason=None,
         updated_ms=event.at_ms,
     )
-    return replace(order, courses={**order.courses, course.number: fired})
+    return evolve(order, courses={**order.courses, course.number: fired})
 
 
 def _course_held(order: Order, event: Event) -> Order:
     course = _course(order, event)
     if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
-    held = replace(course, status=CourseStatus.HELD, hold_reason=event.payload.get("reason"), updated_ms=event.at_ms)
-    return replace(order, courses={**order.courses, course.number: held})
+    held = evolve(course, status=CourseStatus.HELD, hold_reason=event.payload.get("reason"), updated_ms=event.at_ms)
+    return evolve(order, courses={**order.courses, course.number: held})
 
 
 def _course_skipped(order: Order, event: Event) -> Order:
@@ -284,9 +285,9 @@ def _course_skipped(order: Order, event: Event) -> Order:
     tickets = dict(order.tickets)
     for t in order.tickets.values():  # rule 3: skipping voids the course's unstarted tickets
         if t.course == course.number and t.status in (TicketStatus.HELD, TicketStatus.PENDING):
-            tickets[t.id] = replace(t, status=TicketStatus.VOIDED, updated_ms=at)
-    skipped = replace(course, status=CourseStatus.SKIPPED, updated_ms=at)
-    return replace(order, tickets=tickets, courses={**order.courses, course.number: skipped})
+            tickets[t.id] = evolve(t, status=TicketStatus.VOIDED, updated_ms=at)
+    skipped = evolve(course, status=CourseStatus.SKIPPED, updated_ms=at)
+    return evolve(order, tickets=tickets, courses={**order.courses, course.number: skipped})
 
 
 def _not_called(order: Order, event: Event) -> Order:  # pragma: no cover - created is handled in apply

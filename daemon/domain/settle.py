@@ -7,7 +7,6 @@ event caused the change, on every device, and in a re-fold exactly as in the liv
 from __future__ import annotations
 
 import uuid
-from dataclasses import replace
 
 from daemon.domain.model import (
     ITEM_DONE,
@@ -21,6 +20,7 @@ from daemon.domain.model import (
     TicketPriority,
     TicketStatus,
 )
+from daemon.domain.values import evolve, name_uuid
 
 _TICKET_NS = uuid.UUID("6f1d2c0a-5b7e-4c1e-9a43-2f7d3c5e8b10")
 
@@ -30,16 +30,16 @@ _UNFINISHED = frozenset({TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketS
 
 def ticket_id(order_id: str, station_id: str, course: int) -> str:
     """Deterministic, so two devices that create the same ticket create one."""
-    return str(uuid.uuid5(_TICKET_NS, f"{order_id}\x1f{station_id}\x1f{course}"))
+    return name_uuid(_TICKET_NS, f"{order_id}\x1f{station_id}\x1f{course}")
 
 
 def settle(order: Order, at_ms: int) -> Order:
     tickets = _ensure_tickets(order, at_ms)
     tickets = {tid: _settle_ticket(order, t, at_ms) for tid, t in tickets.items()}
-    order = replace(order, tickets=tickets)
+    order = evolve(order, tickets=tickets)
     courses = {n: _settle_course(order, c, at_ms) for n, c in order.courses.items()}
-    order = replace(order, courses=courses)
-    return replace(order, status=_order_status(order), updated_ms=max(order.updated_ms, at_ms))
+    order = evolve(order, courses=courses)
+    return evolve(order, status=_order_status(order), updated_ms=max(order.updated_ms, at_ms))
 
 
 def _ensure_tickets(order: Order, at_ms: int) -> dict[str, Ticket]:
@@ -78,17 +78,17 @@ def _settle_ticket(order: Order, ticket: Ticket, at_ms: int) -> Ticket:
     all_done = all(i.status in ITEM_DONE for i in live)
     # New or changed work on a finished ticket puts it back on the line (an update is new work).
     if status in (TicketStatus.READY, TicketStatus.BUMPED) and not all_done:
-        return replace(ticket, status=TicketStatus.PENDING, ready_ms=None, completed_ms=None, updated_ms=at_ms)
+        return evolve(ticket, status=TicketStatus.PENDING, ready_ms=None, completed_ms=None, updated_ms=at_ms)
     if status in (TicketStatus.PENDING, TicketStatus.IN_PROGRESS) and all_done:
         started = ticket.started_ms if ticket.started_ms is not None else at_ms
-        return replace(ticket, status=TicketStatus.READY, started_ms=started, ready_ms=at_ms, updated_ms=at_ms)
+        return evolve(ticket, status=TicketStatus.READY, started_ms=started, ready_ms=at_ms, updated_ms=at_ms)
     if status is TicketStatus.PENDING and any(i.status is not ItemStatus.PENDING for i in live):
-        return replace(ticket, status=TicketStatus.IN_PROGRESS, started_ms=at_ms, updated_ms=at_ms)
+        return evolve(ticket, status=TicketStatus.IN_PROGRESS, started_ms=at_ms, updated_ms=at_ms)
     return ticket
 
 
 def _moved(ticket: Ticket, status: TicketStatus, at_ms: int) -> Ticket:
-    return ticket if ticket.status is status else replace(ticket, status=status, updated_ms=at_ms)
+    return ticket if ticket.status is status else evolve(ticket, status=status, updated_ms=at_ms)
 
 
 def _settle_course(order: Order, course: Course, at_ms: int) -> Course:
@@ -99,15 +99,15 @@ def _settle_course(order: Order, course: Course, at_ms: int) -> Course:
     if done:
         if course.status is CourseStatus.COMPLETE:
             return course
-        return replace(course, status=CourseStatus.COMPLETE, completed_ms=at_ms, ready_ms=at_ms, updated_ms=at_ms)
+        return evolve(course, status=CourseStatus.COMPLETE, completed_ms=at_ms, ready_ms=at_ms, updated_ms=at_ms)
     started = any(i.status is not ItemStatus.PENDING for i in live) or any(
         t.course == course.number and t.started_ms is not None for t in order.tickets.values()
     )
     if course.status is CourseStatus.COMPLETE:  # an added item reopened it
         status = CourseStatus.IN_PROGRESS if started else CourseStatus.FIRED
-        return replace(course, status=status, completed_ms=None, ready_ms=None, updated_ms=at_ms)
+        return evolve(course, status=status, completed_ms=None, ready_ms=None, updated_ms=at_ms)
     if course.status is CourseStatus.FIRED and started:
-        return replace(course, status=CourseStatus.IN_PROGRESS, updated_ms=at_ms)
+        return evolve(course, status=CourseStatus.IN_PROGRESS, updated_ms=at_ms)
     return course
 
 
@@ -133,5 +133,5 @@ def items_with_status(order: Order, ids: list[str], status: ItemStatus, at_ms: i
     for iid in ids:
         item = items[iid]
         if item.is_live and order_of.index(item.status) < order_of.index(status):
-            items[iid] = replace(item, status=status, updated_ms=at_ms)
+            items[iid] = evolve(item, status=status, updated_ms=at_ms)
     return items

@@ -4,7 +4,7 @@ so a manager's change on one device reaches every device the same way an order d
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
 from daemon.domain.commands import Kitchen
@@ -13,6 +13,7 @@ from daemon.domain.errors import InvalidEvent, NotFound, StationNotFound
 from daemon.domain.events import Change, Event
 from daemon.domain.model import CourseTemplate, RoutingRule, Station, StationKind
 from daemon.domain.routing import Routing
+from daemon.domain.values import evolve
 
 SETUP = "setup"
 
@@ -88,24 +89,24 @@ def apply_setup(state: Setup | None, event: Event) -> Setup:
     p = event.payload
     if event.type == SetupEvents.STATION_SAVED:
         station = station_from_json(p["station"])
-        return replace(setup, stations={**setup.stations, station.id: station})
+        return evolve(setup, stations={**setup.stations, station.id: station})
     if event.type == SetupEvents.STATION_REMOVED:
         sid = str(p["station_id"])
         if sid not in setup.stations:
             raise StationNotFound(f"station {sid} not found")
         stations = {k: v for k, v in setup.stations.items() if k != sid}
         rules = {k: r for k, r in setup.rules.items() if r.station_id != sid}
-        return replace(setup, stations=stations, rules=rules)
+        return evolve(setup, stations=stations, rules=rules)
     if event.type == SetupEvents.RULE_SAVED:
         rule = rule_from_json(p["rule"])
         if rule.station_id not in setup.stations:
             raise StationNotFound(f"station {rule.station_id} not found")
-        return replace(setup, rules={**setup.rules, rule.id: rule})
+        return evolve(setup, rules={**setup.rules, rule.id: rule})
     if event.type == SetupEvents.RULE_REMOVED:
         rid = str(p["rule_id"])
         if rid not in setup.rules:
             raise NotFound(f"routing rule {rid} not found", code="ROUTING_RULE_NOT_FOUND")
-        return replace(setup, rules={k: v for k, v in setup.rules.items() if k != rid})
+        return evolve(setup, rules={k: v for k, v in setup.rules.items() if k != rid})
     raise InvalidEvent(f"unknown event type {event.type!r}", code="UNKNOWN_EVENT")
 
 

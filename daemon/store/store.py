@@ -8,7 +8,6 @@ after the COMMIT does it become the committed state that reads and reactions see
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import sqlite3
 import time
@@ -16,6 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import orjson
 
 from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.errors import HeardError
@@ -53,7 +54,7 @@ class StoreUnavailable(HeardError):
 
 
 def _dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+    return orjson.dumps(value).decode()
 
 
 def wall_clock_ms() -> int:
@@ -100,7 +101,7 @@ class Store:
         try:
             for kind, agg_id, state in conn.execute("SELECT kind, id, state FROM aggregates"):
                 if kind in KINDS:
-                    self._committed[(kind, agg_id)] = KINDS[kind].from_json(json.loads(state))
+                    self._committed[(kind, agg_id)] = KINDS[kind].from_json(orjson.loads(state))
                     self._index_items(self._committed[(kind, agg_id)])
             row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (self.origin,)).fetchone()
             self._next_seq = int(row[0]) + 1
@@ -263,7 +264,7 @@ def _event_from_row(r: Sequence[Any]) -> Event:
         type=r[5],
         aggregate=r[6],
         aggregate_id=r[7],
-        payload=json.loads(r[8]),
-        actor=Actor.from_json(json.loads(r[9])),
+        payload=orjson.loads(r[8]),
+        actor=Actor.from_json(orjson.loads(r[9])),
         schema=r[10],
     )

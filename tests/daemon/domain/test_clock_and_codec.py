@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
+
 from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.events import in_fold_order
 from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Station, StationKind
 from daemon.domain.setup import SetupEvents, apply_setup, save_station, setup_from_json, setup_to_json
+from daemon.domain.values import evolve, name_uuid
 from tests.daemon.domain.builders import Device, Kitchen
 
 
@@ -57,3 +62,19 @@ def test_setup_snapshot_round_trips() -> None:
 
     assert setup_from_json(setup_to_json(setup)) == setup
     assert device.log[0].type == SetupEvents.STATION_SAVED
+
+
+def test_name_uuid_equals_uuid5() -> None:
+    namespace = uuid.UUID("6f1d2c0a-5b7e-4c1e-9a43-2f7d3c5e8b10")
+
+    assert all(name_uuid(namespace, n) == str(uuid.uuid5(namespace, n)) for n in ("", "a", "order\x1fgrill\x1f2", "é"))
+
+
+def test_evolve_copies_and_refuses_unknown_fields() -> None:
+    station = Station("grill", "Grill")
+
+    renamed = evolve(station, name="Broiler")
+
+    assert (station.name, renamed.name, renamed.id) == ("Grill", "Broiler", "grill")
+    with pytest.raises(TypeError):
+        evolve(station, nmae="typo")

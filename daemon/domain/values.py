@@ -1,0 +1,33 @@
+"""Cheap copies of immutable values, and deterministic ids, for the fold's hot path."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+def evolve(value: T, **changes: Any) -> T:
+    """A copy of a frozen dataclass with some fields changed.
+
+    dataclasses.replace re-runs __init__ through field introspection (~15 µs); the fold makes dozens of
+    copies per order, so we copy the instance dict instead. Our dataclasses have no __post_init__ and
+    no slots, which is what makes this equivalent."""
+    unknown = changes.keys() - value.__dict__.keys()
+    if unknown:
+        raise TypeError(f"{type(value).__name__} has no field(s) {sorted(unknown)}")
+    fresh = object.__new__(type(value))
+    fresh.__dict__.update(value.__dict__)
+    fresh.__dict__.update(changes)
+    return fresh
+
+
+def name_uuid(namespace: uuid.UUID, name: str) -> str:
+    """Exactly str(uuid.uuid5(namespace, name)), without building UUID objects (3x faster)."""
+    digest = bytearray(hashlib.sha1(namespace.bytes + name.encode("utf-8")).digest()[:16])
+    digest[6] = (digest[6] & 0x0F) | 0x50
+    digest[8] = (digest[8] & 0x3F) | 0x80
+    h = digest.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
