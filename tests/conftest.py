@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
+from hypothesis import settings
 
 from daemon.api.context import CONFIG, KITCHEN, STORE
 from daemon.app import build_app
@@ -117,3 +119,10 @@ SEED_ORDER: dict[str, Any] = {
         },
     ],
 }
+
+
+# CI runs the same examples every time (a red build always means a change broke something);
+# developers' runs explore new ones.
+settings.register_profile("ci", derandomize=True, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")

@@ -1,0 +1,181 @@
+"""Auth at the door: which tokens are refused (401/403) and which are accepted, on the real application."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import stat
+import time
+from pathlib import Path
+from typing import Any
+
+import jwt
+import pytest
+from aiohttp.test_utils import TestClient
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from jwt.algorithms import OKPAlgorithm
+
+from daemon.api.context import STORE
+from daemon.app import build_app
+from daemon.config import Config, load_config
+from daemon.domain.errors import Forbidden
+from daemon.security.integration_tokens import IntegrationTokens
+from daemon.security.jwt_tokens import Principal, load_or_create_secret
+from daemon.security.policy import authorize
+
+TICKETS = "/api/v1/kds/stations/grill/tickets"
+
+
+def claims(config: Config, **changes: Any) -> dict[str, Any]:
+    now = int(time.time())
+    body = {"sub": "ana", "roles": ["chef"], "location_id": config.location.location_id, "iat": now, "exp": now + 600}
+    body.update(changes)
+    return {k: v for k, v in body.items() if v is not None}
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def status_and_code(client: TestClient, headers: dict[str, str]) -> tuple[int, str | None]:
+    resp = await client.get(TICKETS, headers=headers)
+    body = await resp.json()
+    return resp.status, body.get("error", {}).get("code") if isinstance(body, dict) else None
+
+
+async def test_token_signed_with_another_key_is_401(client: TestClient, config: Config) -> None:
+    token = jwt.encode(claims(config), b"another-location-secret-32-bytes", algorithm="HS256")
+
+    assert await status_and_code(client, bearer(token)) == (401, "TOKEN_INVALID")
+
+
+def part(data: dict[str, Any] | bytes) -> str:
+    raw = data if isinstance(data, bytes) else json.dumps(data).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+async def test_alg_none_is_401(client: TestClient, config: Config) -> None:
+    token = f"{part({'alg': 'none', 'typ': 'JWT'})}.{part(claims(config))}."
+
+    assert await status_and_code(client, bearer(token)) == (401, "TOKEN_INVALID")
+
+
+async def test_expired_token_is_401(client: TestClient, config: Config) -> None:
+    secret = load_or_create_secret(config.secret_path)
+    token = jwt.encode(claims(config, iat=int(time.time()) - 7200, exp=int(time.time()) - 3600), secret, "HS256")
+
+    assert await status_and_code(client, bearer(token)) == (401, "TOKEN_EXPIRED")
+
+
+async def test_token_without_exp_is_401(client: TestClient, config: Config) -> None:
+    token = jwt.encode(claims(config, exp=None), load_or_create_secret(config.secret_path), "HS256")
+
+    assert await status_and_code(client, bearer(token)) == (401, "TOKEN_MISSING_CLAIM")
+
+
+async def test_token_for_another_location_is_403(client: TestClient, config: Config) -> None:
+    token = jwt.encode(claims(config, location_id="elsewhere"), load_or_create_secret(config.secret_path), "HS256")
+
+    assert await status_and_code(client, bearer(token)) == (403, "LOCATION_MISMATCH")
+
+
+async def test_token_lacking_the_role_is_403(client: TestClient, token_for: Any) -> None:
+    assert await status_and_code(client, token_for("host")) == (200, None)  # hosts may read tickets
+    resp = await client.post("/api/v1/kds/stations/grill/orders/x/ticket/bump", headers=token_for("host"))
+
+    assert resp.status == 403
+    assert (await resp.json())["error"]["code"] == "INSUFFICIENT_ROLE"
+
+
+async def test_missing_token_is_401(client: TestClient) -> None:
+    assert await status_and_code(client, {}) == (401, "TOKEN_MISSING")
+
+
+async def test_hs256_token_passed_off_as_eddsa_is_401(client: TestClient, config: Config) -> None:
+    secret = load_or_create_secret(config.secret_path)
+    signing_input = f"{part({'alg': 'EdDSA', 'kid': 'hq-1'})}.{part(claims(config))}"
+    token = f"{signing_input}.{part(hmac.new(secret, signing_input.encode(), hashlib.sha256).digest())}"
+
+    assert (await status_and_code(client, bearer(token)))[0] == 401
+
+
+async def test_eddsa_token_from_the_jwks_file_is_accepted(tmp_path: Path, aiohttp_client: Any) -> None:
+    key = Ed25519PrivateKey.generate()
+    jwk = json.loads(OKPAlgorithm.to_jwk(key.public_key()))
+    (tmp_path / "jwks.json").write_text(json.dumps({"keys": [{**jwk, "kid": "hq-1", "alg": "EdDSA"}]}))
+    config = load_config(data_dir=tmp_path / "d", environ={}, overrides={"auth.jwks_file": str(tmp_path / "jwks.json")})
+    client = await aiohttp_client(build_app(config))
+    token = jwt.encode(claims(config), key, algorithm="EdDSA", headers={"kid": "hq-1"})
+    unknown_kid = jwt.encode(claims(config), key, algorithm="EdDSA", headers={"kid": "hq-2"})
+
+    assert (await client.get(TICKETS, headers=bearer(token))).status == 200
+    assert (await client.get(TICKETS, headers=bearer(unknown_kid))).status == 401
+
+
+async def test_issuer_and_audience_are_checked_when_configured(tmp_path: Path, aiohttp_client: Any) -> None:
+    config = load_config(data_dir=tmp_path / "d", environ={}, overrides={"auth.issuer": "hq", "auth.audience": "kds"})
+    client = await aiohttp_client(build_app(config))
+    secret = load_or_create_secret(config.secret_path)
+    good = jwt.encode(claims(config, iss="hq", aud="kds"), secret, "HS256")
+    wrong = jwt.encode(claims(config, iss="someone", aud="kds"), secret, "HS256")
+
+    assert (await client.get(TICKETS, headers=bearer(good))).status == 200
+    assert (await client.get(TICKETS, headers=bearer(wrong))).status == 401
+
+
+async def test_revoked_integration_token_is_refused_on_the_next_request(
+    client: TestClient, pos: dict[str, str]
+) -> None:
+    before = await client.get("/integrators/kds-orders/active", headers=pos)
+    IntegrationTokens(client.app[STORE].connect_reader).revoke("test-pos")
+    after = await client.get("/integrators/kds-orders/active", headers=pos)
+
+    assert (before.status, after.status) == (200, 401)
+
+
+async def test_missing_location_header_is_400(client: TestClient, pos: dict[str, str]) -> None:
+    headers = {k: v for k, v in pos.items() if k != "x-location-id"}
+
+    resp = await client.get("/integrators/kds-orders/active", headers=headers)
+
+    assert resp.status == 400
+
+
+async def test_health_routes_are_public(client: TestClient) -> None:
+    assert (await client.get("/healthz")).status == 200
+    assert (await client.get("/readyz")).status == 200
+    assert (await client.get("/openapi.json")).status == 200
+
+
+@pytest.mark.parametrize(
+    ("role", "allowed"),
+    [
+        ("manager", True),
+        ("owner", True),
+        ("tenant_admin", True),
+        ("chef", False),
+        ("super_admin", False),
+        ("server", False),
+    ],
+)
+def test_void_only_for_manager_owner_tenant_admin(role: str, allowed: bool) -> None:
+    principal = Principal("x", frozenset({role}), "loc")
+
+    if allowed:
+        authorize(principal, "tickets:void")
+    else:
+        with pytest.raises(Forbidden):
+            authorize(principal, "tickets:void")
+
+
+def test_secret_is_created_once_with_mode_0600(tmp_path: Path) -> None:
+    path = tmp_path / "location.secret"
+
+    first = load_or_create_secret(path)
+    second = load_or_create_secret(path)
+
+    assert first == second and len(first) == 32
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
