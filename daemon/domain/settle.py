@@ -61,6 +61,11 @@ def _ensure_tickets(order: Order, at_ms: int) -> dict[str, Ticket]:
 def _settle_ticket(order: Order, ticket: Ticket, at_ms: int) -> Ticket:
     course = order.courses.get(ticket.course)
     course_status = course.status if course else CourseStatus.FIRED
+    live = [i for i in order.items_of(ticket) if i.is_live]
+    all_done = bool(live) and all(i.status in ITEM_DONE for i in live)
+    # New or changed work on a finished ticket puts it back on the line (an update is new work).
+    if ticket.status in (TicketStatus.READY, TicketStatus.BUMPED) and live and not all_done:
+        ticket = evolve(ticket, status=TicketStatus.PENDING, ready_ms=None, completed_ms=None, updated_ms=at_ms)
     status = ticket.status
     # Rule 3: a ticket is held exactly while its course is held.
     if course_status is CourseStatus.HELD and status in _UNFINISHED:
@@ -70,15 +75,8 @@ def _settle_ticket(order: Order, ticket: Ticket, at_ms: int) -> Ticket:
             return _moved(ticket, TicketStatus.VOIDED, at_ms)
         ticket = _moved(ticket, TicketStatus.PENDING, at_ms)
         status = ticket.status
-    if status in (TicketStatus.VOIDED, TicketStatus.HELD):
+    if status in (TicketStatus.VOIDED, TicketStatus.HELD) or not live:
         return ticket
-    live = [i for i in order.items_of(ticket) if i.is_live]
-    if not live:
-        return ticket
-    all_done = all(i.status in ITEM_DONE for i in live)
-    # New or changed work on a finished ticket puts it back on the line (an update is new work).
-    if status in (TicketStatus.READY, TicketStatus.BUMPED) and not all_done:
-        return evolve(ticket, status=TicketStatus.PENDING, ready_ms=None, completed_ms=None, updated_ms=at_ms)
     if status in (TicketStatus.PENDING, TicketStatus.IN_PROGRESS) and all_done:
         started = ticket.started_ms if ticket.started_ms is not None else at_ms
         return evolve(ticket, status=TicketStatus.READY, started_ms=started, ready_ms=at_ms, updated_ms=at_ms)

@@ -25,6 +25,7 @@ from daemon.domain.model import (
     TicketPriority,
     TicketStatus,
 )
+from daemon.domain.settle import settle
 from tests.daemon.domain.builders import KITCHEN, Device, seed
 
 STATIONS = ("grill", "cold", "expo", "fry")
@@ -142,6 +143,10 @@ DERIVED_TICKET_MOVES = {
     (TicketStatus.IN_PROGRESS, TicketStatus.READY),
     (TicketStatus.READY, TicketStatus.PENDING),  # new work arrived
     (TicketStatus.BUMPED, TicketStatus.PENDING),
+    (TicketStatus.READY, TicketStatus.HELD),  # new work arrived while its course is held
+    (TicketStatus.READY, TicketStatus.IN_PROGRESS),  # new work beside items already done
+    (TicketStatus.BUMPED, TicketStatus.IN_PROGRESS),
+    (TicketStatus.BUMPED, TicketStatus.HELD),
     (TicketStatus.PENDING, TicketStatus.VOIDED),  # course skipped
 }
 ACTION_MOVES = {
@@ -229,6 +234,11 @@ class KitchenMachine(RuleBasedStateMachine):
                 assert course is CourseStatus.HELD
             if course is CourseStatus.HELD:
                 assert t.status in (TicketStatus.HELD, TicketStatus.READY, TicketStatus.BUMPED, TicketStatus.VOIDED)
+
+    @invariant()
+    def settled_state_is_a_fixpoint(self) -> None:
+        """Settling again changes nothing: a derived status never flips on the next, unrelated event."""
+        assert settle(self.order, self.order.updated_ms) == self.order
 
     @invariant()
     def every_live_item_has_its_tickets(self) -> None:
