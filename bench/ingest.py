@@ -103,8 +103,8 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespac
     return Result(
         name,
         float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),  # type: ignore[union-attr]
-        _ms(re.search(r"50%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
-        _ms(re.search(r"99%\s+(\S+)", out).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
+        _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         errors,
         requests,
     )

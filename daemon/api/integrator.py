@@ -65,7 +65,7 @@ async def create_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
     fields, items = intake.check_order(await read_json(request))
     store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen()
+    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
     oid = fields["id"]
     await store.execute(
         ORDER, oid, lambda s: commands.create_order(s, fields, items, devices, kitchen), _actor(request)
@@ -79,7 +79,7 @@ async def update_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
     fields, items = intake.check_order(await read_json(request))
     store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen()
+    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
     oid = fields["id"]
     await store.execute(ORDER, oid, lambda s: commands.replace_order(s, fields, items, kitchen), _actor(request))
     return _answer(request, oid, devices, 200)
@@ -92,7 +92,7 @@ async def partial_update_order(request: web.Request) -> web.Response:
     oid = intake.order_id(body)
     patch = intake.check_partial(body)
     store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen()
+    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
     await store.execute(ORDER, oid, lambda s: commands.patch_order(s, oid, patch, kitchen), _actor(request))
     return _answer(request, oid, devices, 200)
 

@@ -31,6 +31,7 @@ _STRING_FIELDS = (
     "checkNumber",
 )
 _BOOL_FIELDS = ("optInForSms", "deliveryHandoff", "priority")
+_ITEM_STRINGS = ("id", "lineId", "price", "specialInstructions", "course", "seat", "category")
 _COST_STRINGS = ("subtotal", "tax", "deliveryFee", "surcharge", "convenienceFee", "tip", "total")
 
 
@@ -127,7 +128,9 @@ def _check_delivery_service(value: Any) -> None:
 
 def _check_optional_fields(payload: Mapping[str, Any]) -> None:
     for key in _STRING_FIELDS:
-        _string(payload, key, key)
+        value = payload.get(key)
+        if value is not None and value.__class__ is not str:
+            _string(payload, key, key)
     for key in _BOOL_FIELDS:
         if payload.get(key) is not None and not isinstance(payload[key], bool):
             raise fail(key, "must be true or false")
@@ -180,8 +183,10 @@ def check_item(item: Any, path: str) -> dict[str, Any]:
         raise fail(f"{path}.qty", "is required")
     if isinstance(qty, bool) or not isinstance(qty, int) or qty < 1:
         raise fail(f"{path}.qty", "must be a whole number, 1 or more")
-    for key in ("id", "lineId", "price", "specialInstructions", "course", "seat", "category"):
-        _string(item, key, f"{path}.{key}")
+    for key in _ITEM_STRINGS:
+        value = item.get(key)
+        if value is not None and value.__class__ is not str:  # the common case costs one lookup
+            _string(item, key, f"{path}.{key}")
     hint = item.get("courseStatus")
     if hint is not None and hint not in _HINTS:
         raise fail(f"{path}.courseStatus", f"must be one of {', '.join(sorted(_HINTS))}; got {hint!r}")

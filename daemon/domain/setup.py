@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from daemon.domain.commands import Kitchen
@@ -31,7 +32,9 @@ class Setup:
     rules: Mapping[str, RoutingRule] = field(default_factory=dict)
     templates: tuple[CourseTemplate, ...] = DEFAULT_TEMPLATES
 
+    @cached_property
     def kitchen(self) -> Kitchen:
+        """Built once per setup value (routing indexes its rules): every order create asks for it."""
         return Kitchen(Routing(dict(self.stations), tuple(self.rules.values())), self.templates)
 
 

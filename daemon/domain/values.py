@@ -19,7 +19,9 @@ def evolve(value: T, **changes: Any) -> T:
     if unknown:
         raise TypeError(f"{type(value).__name__} has no field(s) {sorted(unknown)}")
     fresh = object.__new__(type(value))
-    fresh.__dict__.update(value.__dict__)
+    fields = type(value).__dataclass_fields__  # type: ignore[attr-defined]
+    # Only the fields travel: anything a cached_property memoised belongs to the old value.
+    fresh.__dict__.update({k: v for k, v in value.__dict__.items() if k in fields})
     fresh.__dict__.update(changes)
     return fresh
 
