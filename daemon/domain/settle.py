@@ -34,12 +34,23 @@ def ticket_id(order_id: str, station_id: str, course: int) -> str:
 
 
 def settle(order: Order, at_ms: int) -> Order:
+    live_by_ticket: dict[tuple[str, int], list[Item]] = {}
+    live_by_course: dict[int, list[Item]] = {}
+    for item in order.items.values():  # one pass over the items serves every ticket and course below
+        if item.is_live:
+            live_by_course.setdefault(item.course, []).append(item)
+            for station_id in item.stations:
+                live_by_ticket.setdefault((station_id, item.course), []).append(item)
     tickets = _ensure_tickets(order, at_ms)
-    tickets = {tid: _settle_ticket(order, t, at_ms) for tid, t in tickets.items()}
-    order = evolve(order, tickets=tickets)
-    courses = {n: _settle_course(order, c, at_ms) for n, c in order.courses.items()}
-    order = evolve(order, courses=courses)
-    return evolve(order, status=_order_status(order), updated_ms=max(order.updated_ms, at_ms))
+    tickets = {
+        tid: _settle_ticket(order, t, live_by_ticket.get((t.station_id, t.course), []), at_ms)
+        for tid, t in tickets.items()
+    }
+    started = {t.course for t in tickets.values() if t.started_ms is not None}
+    courses = {n: _settle_course(c, live_by_course.get(n, []), n in started, at_ms) for n, c in order.courses.items()}
+    live = [i for items in live_by_course.values() for i in items]
+    status = _order_status(order.canceled, live)
+    return evolve(order, tickets=tickets, courses=courses, status=status, updated_ms=max(order.updated_ms, at_ms))
 
 
 def _ensure_tickets(order: Order, at_ms: int) -> dict[str, Ticket]:
@@ -58,10 +69,9 @@ def _ensure_tickets(order: Order, at_ms: int) -> dict[str, Ticket]:
     return tickets
 
 
-def _settle_ticket(order: Order, ticket: Ticket, at_ms: int) -> Ticket:
+def _settle_ticket(order: Order, ticket: Ticket, live: list[Item], at_ms: int) -> Ticket:
     course = order.courses.get(ticket.course)
     course_status = course.status if course else CourseStatus.FIRED
-    live = [i for i in order.items_of(ticket) if i.is_live]
     all_done = bool(live) and all(i.status in ITEM_DONE for i in live)
     # New or changed work on a finished ticket puts it back on the line (an update is new work).
     if ticket.status in (TicketStatus.READY, TicketStatus.BUMPED) and live and not all_done:
@@ -89,18 +99,15 @@ def _moved(ticket: Ticket, status: TicketStatus, at_ms: int) -> Ticket:
     return ticket if ticket.status is status else evolve(ticket, status=status, updated_ms=at_ms)
 
 
-def _settle_course(order: Order, course: Course, at_ms: int) -> Course:
+def _settle_course(course: Course, live: list[Item], ticket_started: bool, at_ms: int) -> Course:
     if course.status in (CourseStatus.HELD, CourseStatus.SKIPPED):
         return course
-    live = [i for i in order.items.values() if i.course == course.number and i.is_live]
     done = bool(live) and all(i.status in ITEM_DONE for i in live)
     if done:
         if course.status is CourseStatus.COMPLETE:
             return course
         return evolve(course, status=CourseStatus.COMPLETE, completed_ms=at_ms, ready_ms=at_ms, updated_ms=at_ms)
-    started = any(i.status is not ItemStatus.PENDING for i in live) or any(
-        t.course == course.number and t.started_ms is not None for t in order.tickets.values()
-    )
+    started = ticket_started or any(i.status is not ItemStatus.PENDING for i in live)
     if course.status is CourseStatus.COMPLETE:  # an added item reopened it
         status = CourseStatus.IN_PROGRESS if started else CourseStatus.FIRED
         return evolve(course, status=status, completed_ms=None, ready_ms=None, updated_ms=at_ms)
@@ -109,10 +116,9 @@ def _settle_course(order: Order, course: Course, at_ms: int) -> Course:
     return course
 
 
-def _order_status(order: Order) -> OrderStatus:
-    if order.canceled:
+def _order_status(canceled: bool, live: list[Item]) -> OrderStatus:
+    if canceled:
         return OrderStatus.CANCELED
-    live = [i for i in order.items.values() if i.is_live]
     if not live:
         return OrderStatus.PENDING
     if all(i.status is ItemStatus.SERVED for i in live):
