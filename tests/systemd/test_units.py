@@ -1,0 +1,32 @@
+"""The systemd unit is valid as systemd itself reads it (systemd-analyze verify prints nothing)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+UNIT = Path(__file__).resolve().parents[2] / "systemd" / "heard-daemon.service"
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd-analyze is not installed here")
+def test_daemon_unit_verifies_cleanly(tmp_path: Path) -> None:
+    # verify checks that ExecStart exists: point it at this checkout's installed script.
+    daemon = Path(sys.executable).with_name("heard-daemon")
+    unit = tmp_path / UNIT.name
+    unit.write_text(UNIT.read_text().replace("/usr/bin/heard-daemon", str(daemon)))
+
+    result = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
+
+    # It exits 0 on typos such as WatchDogSec=, so any output at all is a failure.
+    assert (result.returncode, result.stdout + result.stderr) == (0, "")
+
+
+def test_daemon_unit_is_notify_with_watchdog() -> None:
+    text = UNIT.read_text()
+
+    assert "Type=notify" in text
+    assert "WatchdogSec=" in text
