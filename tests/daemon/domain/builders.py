@@ -12,6 +12,7 @@ from daemon.domain.fold import apply
 from daemon.domain.hlc import HybridClock
 from daemon.domain.model import CourseTemplate, Order, RoutingRule, Station, StationKind
 from daemon.domain.routing import Routing
+from tests.conftest import SEED_ORDER
 
 STATIONS = {
     "grill": Station("grill", "Grill"),
@@ -27,34 +28,7 @@ RULES = (
 )
 KITCHEN = commands.Kitchen(Routing(STATIONS, RULES), DEFAULT_TEMPLATES)
 
-SEED_CREATE: dict[str, Any] = {
-    "id": "123",
-    "name": "John Doe",
-    "time": "2023-04-03T13:48:38.769Z",
-    "pickupTime": "2023-04-03T14:15:00.000Z",
-    "phoneNumber": "+16155551234",
-    "mode": "Pickup",
-    "items": [
-        {
-            "lineId": "1",
-            "name": "Hamburger",
-            "qty": 1,
-            "mods": ["No Ketchup", "Side Fries"],
-            "course": "Course 1",
-            "seat": "Seat 1",
-            "courseStatus": "fire",
-        },
-        {
-            "lineId": "2",
-            "name": "Vanilla Shake",
-            "qty": 1,
-            "mods": [],
-            "course": "Course 2",
-            "seat": "Seat 1",
-            "courseStatus": "hold",
-        },
-    ],
-}
+SEED_CREATE = SEED_ORDER  # the integrator seed's own example
 
 
 def seed(**changes: Any) -> dict[str, Any]:
