@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -39,7 +41,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
             jwks_file=config.auth.jwks_file,
         )
     )
-    store = Store(config.database_path, device.id, now_ms)
+    store = Store(config.database_path, device.id, now_ms, retention_ms=config.store.retention_hours * 3_600_000)
     tokens = IntegrationTokens(store.connect_reader)
     app = web.Application(
         client_max_size=config.server.max_body_bytes,
@@ -73,8 +75,18 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     await store.open()
     app[HUB].committed_pos = store.last_pos
     await seed_setup(app)
+    eviction = asyncio.create_task(_evict_periodically(store))
     yield
+    eviction.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await eviction
     await store.close()
+
+
+async def _evict_periodically(store: Store, every_seconds: float = 300.0) -> None:
+    while True:
+        await asyncio.sleep(every_seconds)  # a timer, not synchronisation
+        store.evict()
 
 
 async def seed_setup(app: web.Application) -> None:

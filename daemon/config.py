@@ -35,6 +35,11 @@ class ServerConfig:
 
 
 @dataclass(frozen=True)
+class StoreConfig:
+    retention_hours: int = 24  # finished orders stay in memory (and in completed lists) this long
+
+
+@dataclass(frozen=True)
 class LocationConfig:
     tenant_id: str = "demo-tenant"
     location_id: str = "demo-location"
@@ -88,6 +93,7 @@ class Config:
     data_dir: Path = Path(".heard")
     log_level: str = "INFO"
     server: ServerConfig = field(default_factory=ServerConfig)
+    store: StoreConfig = field(default_factory=StoreConfig)
     location: LocationConfig = field(default_factory=LocationConfig)
     device: DeviceConfig = field(default_factory=DeviceConfig)
     auth: AuthConfig = field(default_factory=AuthConfig)
@@ -228,6 +234,8 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
 def _check(config: Config) -> None:
     if not 0 <= config.server.port <= 65535:
         raise ConfigError("server.port", f"must be between 0 and 65535, not {config.server.port}")
+    if config.store.retention_hours < 1:
+        raise ConfigError("store.retention_hours", "must be at least 1")
     if config.server.max_body_bytes < 1024:
         raise ConfigError("server.max_body_bytes", "must be at least 1024")
     if config.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):

@@ -16,7 +16,6 @@ from daemon.api.responses import json_response, read_json
 from daemon.domain import commands, intake
 from daemon.domain.errors import ValidationFailed
 from daemon.domain.events import ORDER, Actor
-from daemon.domain.model import ACTIVE_TICKET_STATUSES, Order
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -106,19 +105,12 @@ async def cancel_order(request: web.Request) -> web.Response:
     return _answer(request, oid, devices, 200)
 
 
-def is_active(order: Order) -> bool:
-    """On screen: some ticket still to bump (a canceled order stays under its red banner until then)."""
-    if not order.tickets:
-        return not order.canceled
-    return any(t.status in ACTIVE_TICKET_STATUSES for t in order.tickets.values())
-
-
 @routes.get("/integrators/kds-orders/active")
 async def active_orders(request: web.Request) -> web.Response:
     devices = target_devices(request)
     names = request.app[KITCHEN].known_devices()
     active = sorted(
-        (o for o in request.app[STORE].orders() if is_active(o)), key=lambda o: (not o.priority, o.created_ms)
+        (o for o in request.app[STORE].orders() if o.on_screen), key=lambda o: (not o.priority, o.created_ms)
     )
     body: list[dict[str, Any]] = []
     for device in devices:

@@ -269,6 +269,13 @@ class Order:
         mode = self.fields.get("mode")
         return str(mode) if mode is not None else None
 
+    @property
+    def on_screen(self) -> bool:
+        """Some ticket is still to bump (a canceled order stays under its red banner until then)."""
+        if not self.tickets:
+            return not self.canceled
+        return any(t.status in ACTIVE_TICKET_STATUSES for t in self.tickets.values())
+
     def items_of(self, ticket: Ticket) -> list[Item]:
         return [i for i in self.items.values() if i.course == ticket.course and ticket.station_id in i.stations]
 

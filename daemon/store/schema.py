@@ -11,6 +11,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import peewee
+from playhouse.migrate import SqliteMigrator, migrate
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +53,8 @@ class AggregateRow(BaseModel):
     id = peewee.TextField()
     state = peewee.TextField()
     pos = peewee.IntegerField()
+    live = peewee.IntegerField(default=1)  # added by migration 3
+    updated_ms = peewee.IntegerField(default=0)  # added by migration 3
 
     class Meta:
         table_name = "aggregates"
@@ -71,8 +74,23 @@ class SkippedRow(BaseModel):
         primary_key = peewee.CompositeKey("origin", "seq")
 
 
+# Migrations spell out the DDL of their own version: the models above describe the newest schema only.
+_V1_DDL = (
+    "CREATE TABLE events (pos INTEGER PRIMARY KEY, origin TEXT NOT NULL, seq INTEGER NOT NULL,"
+    " wall_ms INTEGER NOT NULL, counter INTEGER NOT NULL, type TEXT NOT NULL, aggregate TEXT NOT NULL,"
+    " aggregate_id TEXT NOT NULL, payload TEXT NOT NULL, actor TEXT NOT NULL, schema INTEGER NOT NULL DEFAULT 1)",
+    "CREATE UNIQUE INDEX events_origin_seq ON events (origin, seq)",
+    "CREATE INDEX events_aggregate_aggregate_id ON events (aggregate, aggregate_id)",
+    "CREATE TABLE aggregates (kind TEXT NOT NULL, id TEXT NOT NULL, state TEXT NOT NULL, pos INTEGER NOT NULL,"
+    " PRIMARY KEY (kind, id))",
+    "CREATE TABLE skipped_events (origin TEXT NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,"
+    " reason TEXT NOT NULL, PRIMARY KEY (origin, seq))",
+)
+
+
 def _m1_initial(db: peewee.SqliteDatabase) -> None:
-    db.create_tables([EventRow, AggregateRow, SkippedRow])
+    for statement in _V1_DDL:
+        db.execute_sql(statement)
 
 
 def _m2_integration_tokens(db: peewee.SqliteDatabase) -> None:
@@ -81,8 +99,22 @@ def _m2_integration_tokens(db: peewee.SqliteDatabase) -> None:
     db.execute_sql(INTEGRATION_TOKENS_DDL)
 
 
+def _m3_aggregate_liveness(db: peewee.SqliteDatabase) -> None:
+    """Which aggregates start-up must load: live ones, and finished ones still within the retention."""
+    migrator = SqliteMigrator(db)
+    migrate(
+        migrator.add_column("aggregates", "live", peewee.IntegerField(default=1)),
+        migrator.add_column("aggregates", "updated_ms", peewee.IntegerField(default=0)),
+        migrator.add_index("aggregates", ("live", "updated_ms")),
+    )
+
+
 # Append only: a migration that has shipped is never edited; the index is the schema version.
-MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [_m1_initial, _m2_integration_tokens]
+MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
+    _m1_initial,
+    _m2_integration_tokens,
+    _m3_aggregate_liveness,
+]
 
 
 class DatabaseCorrupt(RuntimeError):

@@ -40,12 +40,17 @@ class AggregateKind:
     apply: Callable[[Any, Event], Any]
     to_json: Callable[[Any], dict[str, Any]]
     from_json: Callable[[Mapping[str, Any]], Any]
+    live: Callable[[Any], bool] = lambda state: True  # finished aggregates may leave memory
+    updated_ms: Callable[[Any], int] = lambda state: 0
 
 
 KINDS: dict[str, AggregateKind] = {
-    ORDER: AggregateKind(apply_order, order_to_json, order_from_json),
+    ORDER: AggregateKind(
+        apply_order, order_to_json, order_from_json, live=lambda o: o.on_screen, updated_ms=lambda o: o.updated_ms
+    ),
     SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
 }
+DEFAULT_RETENTION_MS = 24 * 3600 * 1000
 
 
 class StoreUnavailable(HeardError):
@@ -62,11 +67,19 @@ def wall_clock_ms() -> int:
 
 
 class Store:
-    def __init__(self, path: Path, origin: str, now_ms: Callable[[], int] = wall_clock_ms) -> None:
+    def __init__(
+        self,
+        path: Path,
+        origin: str,
+        now_ms: Callable[[], int] = wall_clock_ms,
+        retention_ms: int = DEFAULT_RETENTION_MS,
+    ) -> None:
         self.path = path
         self.origin = origin
         self._now_ms = now_ms
+        self.retention_ms = retention_ms
         self._committed: dict[Key, Any] = {}
+        self._known: set[Key] = set()  # every aggregate ever stored, in memory or not
         self._pending: dict[Key, Any] = {}
         self._listeners: list[Listener] = []
         self._item_orders: dict[str, str] = {}
@@ -99,10 +112,12 @@ class Store:
     def _load(self) -> None:
         conn = sqlite3.connect(self.path)
         try:
-            for kind, agg_id, state in conn.execute("SELECT kind, id, state FROM aggregates"):
+            self._known = {(kind, agg_id) for kind, agg_id in conn.execute("SELECT kind, id FROM aggregates")}
+            since = self._now_ms() - self.retention_ms
+            rows = conn.execute("SELECT kind, id, state FROM aggregates WHERE live = 1 OR updated_ms >= ?", (since,))
+            for kind, agg_id, state in rows:
                 if kind in KINDS:
-                    self._committed[(kind, agg_id)] = KINDS[kind].from_json(orjson.loads(state))
-                    self._index_items(self._committed[(kind, agg_id)])
+                    self._remember((kind, agg_id), KINDS[kind].from_json(orjson.loads(state)))
             row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (self.origin,)).fetchone()
             self._next_seq = int(row[0]) + 1
             self._next_pos = int(conn.execute("SELECT COALESCE(MAX(pos), 0) FROM events").fetchone()[0]) + 1
@@ -154,9 +169,48 @@ class Store:
         return state or Setup()
 
     def working(self, kind: str, agg_id: str) -> Any:
-        """The newest state, including writes not yet committed: what commands decide against."""
+        """The newest state, including writes not yet committed: what commands decide against.
+
+        An aggregate that left memory (finished long ago) is read back from its projection, so a
+        retried create of an old order is still a conflict and a late update still finds it."""
         key = (kind, agg_id)
-        return self._pending[key] if key in self._pending else self._committed.get(key)
+        if key in self._pending:
+            return self._pending[key]
+        if key not in self._committed and key in self._known:
+            self._reload(key)
+        return self._committed.get(key)
+
+    def _reload(self, key: Key) -> None:
+        conn = self.connect_reader()
+        try:
+            row = conn.execute("SELECT state FROM aggregates WHERE kind = ? AND id = ?", key).fetchone()
+        finally:
+            conn.close()
+        if row is not None and key[0] in KINDS:
+            self._remember(key, KINDS[key[0]].from_json(orjson.loads(row[0])))
+
+    def _remember(self, key: Key, state: Any) -> None:
+        self._committed[key] = state
+        self._known.add(key)
+        self._index_items(state)
+
+    def evict(self) -> int:
+        """Let finished aggregates older than the retention leave memory (they stay in the database):
+        memory and start-up time follow the kitchen's live work, not the age of the device."""
+        cutoff = self._now_ms() - self.retention_ms
+        gone = [
+            key
+            for key, state in self._committed.items()
+            if key not in self._pending and not KINDS[key[0]].live(state) and KINDS[key[0]].updated_ms(state) < cutoff
+        ]
+        for key in gone:
+            state = self._committed.pop(key)
+            if isinstance(state, Order):
+                for item_id in state.items:
+                    self._item_orders.pop(item_id, None)
+        if gone:
+            log.info("evicted finished aggregates count=%d in_memory=%d", len(gone), len(self._committed))
+        return len(gone)
 
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
@@ -180,13 +234,13 @@ class Store:
         events, state = self._stamp_and_apply(kind, state, changes, actor)
         self._pending[key] = state
         rows = [self._event_row(e, pos) for pos, e in events]
-        agg_row = (kind, agg_id, _dumps(KINDS[kind].to_json(state)), events[-1][0])
+        k = KINDS[kind]
+        agg_row = (kind, agg_id, _dumps(k.to_json(state)), events[-1][0], int(k.live(state)), k.updated_ms(state))
         logged = [e for _, e in events]
         final = state
 
         def on_commit() -> None:
-            self._committed[key] = final
-            self._index_items(final)
+            self._remember(key, final)
             if self._pending.get(key) is final:
                 del self._pending[key]
             self._publish(events, {key: final})

@@ -24,8 +24,9 @@ INSERT_EVENT = (
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 UPSERT_AGGREGATE = (
-    "INSERT INTO aggregates (kind, id, state, pos) VALUES (?, ?, ?, ?)"
-    " ON CONFLICT(kind, id) DO UPDATE SET state = excluded.state, pos = excluded.pos"
+    "INSERT INTO aggregates (kind, id, state, pos, live, updated_ms) VALUES (?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(kind, id) DO UPDATE SET state = excluded.state, pos = excluded.pos, live = excluded.live,"
+    " updated_ms = excluded.updated_ms"
 )
 MAX_GROUP = 512
 

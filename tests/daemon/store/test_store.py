@@ -12,7 +12,7 @@ from daemon.domain import commands
 from daemon.domain.courses import DEFAULT_TEMPLATES
 from daemon.domain.errors import OrderExists
 from daemon.domain.events import ORDER
-from daemon.domain.model import RoutingRule, Station, StationKind
+from daemon.domain.model import RoutingRule, Station, StationKind, TicketAction
 from daemon.domain.routing import Routing
 from daemon.store.store import Store
 
@@ -115,3 +115,50 @@ async def test_listeners_see_events_only_after_commit(store: Store) -> None:
     await create(store, "o1")
 
     assert seen == ["order.created"]
+
+
+async def finish(store: Store, oid: str) -> None:
+    """Bump every ticket of the order: it leaves the screens."""
+    order = store.order(oid)
+    assert order is not None
+    for station in {t.station_id for t in order.tickets.values()}:
+        await store.execute(ORDER, oid, lambda o, s=station: commands.ticket_action(o, s, TicketAction.BUMP))
+
+
+async def test_finished_orders_leave_memory_after_the_retention(tmp_path: Path) -> None:
+    clock = [1_790_000_000_000]
+    store = Store(tmp_path / "heard.db", "device-a", now_ms=lambda: clock[0], retention_ms=3_600_000)
+    await store.open()
+    try:
+        await create(store, "done")
+        await create(store, "live")
+        await finish(store, "done")
+        clock[0] += 2 * 3_600_000
+
+        evicted = store.evict()
+
+        assert evicted == 1
+        assert [o.id for o in store.orders()] == ["live"]
+        with pytest.raises(OrderExists):  # a retried create of an evicted order is still a conflict
+            await create(store, "done")
+    finally:
+        await store.close()
+
+
+async def test_start_up_loads_only_live_and_recent_orders(tmp_path: Path) -> None:
+    clock = [1_790_000_000_000]
+    first = Store(tmp_path / "heard.db", "device-a", now_ms=lambda: clock[0], retention_ms=3_600_000)
+    await first.open()
+    await create(first, "done")
+    await create(first, "live")
+    await finish(first, "done")
+    await first.close()
+    clock[0] += 2 * 3_600_000
+
+    second = Store(tmp_path / "heard.db", "device-a", now_ms=lambda: clock[0], retention_ms=3_600_000)
+    await second.open()
+    try:
+        assert [o.id for o in second.orders()] == ["live"]
+        assert second.working(ORDER, "done") is not None  # still found on demand
+    finally:
+        await second.close()
