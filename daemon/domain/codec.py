@@ -53,7 +53,12 @@ def item_to_json(item: Item) -> dict[str, Any]:
     }
 
 
-def item_from_json(data: Mapping[str, Any]) -> Item:
+_ITEM_STATUS = {s.value: s for s in ItemStatus}
+_ITEM_FLAG = {f.value: f for f in ItemFlag}
+
+
+def item_from_json(data: Mapping[str, Any], updated_ms: int | None = None) -> Item:
+    """An item from its JSON form; `updated_ms` stamps a new item with its event's time."""
     return Item(
         id=str(data["id"]),
         name=str(data["name"]),
@@ -70,10 +75,10 @@ def item_from_json(data: Mapping[str, Any]) -> Item:
         course_hint=data.get("courseStatus"),
         category=data.get("category"),
         allergens=tuple(data.get("allergens") or ()),
-        status=ItemStatus(data.get("status") or "pending"),
-        flag=ItemFlag(data.get("flag") or ""),
+        status=_ITEM_STATUS[data.get("status") or "pending"],
+        flag=_ITEM_FLAG[data.get("flag") or ""],
         extra=dict(data.get("extra") or {}),
-        updated_ms=int(data.get("updatedMs") or 0),
+        updated_ms=updated_ms if updated_ms is not None else int(data.get("updatedMs") or 0),
     )
 
 

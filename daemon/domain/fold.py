@@ -85,7 +85,8 @@ def apply(state: Order | None, event: Event) -> Order:
 
 def _created(event: Event) -> Order:
     p = event.payload
-    items = [_stamped(item_from_json(i), event.at_ms) for i in p["items"]]
+    # Items in a create's payload never carry a status or flag: each starts pending, stamped with the event.
+    items = [item_from_json(i, event.at_ms) for i in p["items"]]
     return Order(
         id=event.aggregate_id,
         fields=dict(p["fields"]),
