@@ -70,13 +70,13 @@ def fold(events: Iterable[Event], start: Order | None = None) -> Folded:
 
 def apply(state: Order | None, event: Event) -> Order:
     """The state after `event`; raises HeardError if the event is invalid here."""
-    handler = _HANDLERS.get(event.type)
-    if handler is None:
-        raise InvalidEvent(f"unknown event type {event.type!r}", code="UNKNOWN_EVENT")
     if event.type == OrderEvents.CREATED:
         if state is not None:
             raise OrderExists("Could not create resource. Id already exists")
         return settle(_created(event), event.at_ms)
+    handler = _HANDLERS.get(event.type)
+    if handler is None:
+        raise InvalidEvent(f"unknown event type {event.type!r}", code="UNKNOWN_EVENT")
     if state is None:
         raise OrderNotFound(f"order {event.aggregate_id} does not exist")
     changed = handler(state, event)
@@ -291,12 +291,7 @@ def _course_skipped(order: Order, event: Event) -> Order:
     return evolve(order, tickets=tickets, courses={**order.courses, course.number: skipped})
 
 
-def _not_called(order: Order, event: Event) -> Order:  # pragma: no cover - created is handled in apply
-    raise AssertionError("order.created is applied by apply() itself")
-
-
 _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
-    OrderEvents.CREATED: _not_called,
     OrderEvents.REPLACED: _replaced,
     OrderEvents.PATCHED: _patched,
     OrderEvents.CANCELED: _canceled,

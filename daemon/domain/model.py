@@ -279,12 +279,6 @@ class Order:
     def items_of(self, ticket: Ticket) -> list[Item]:
         return [i for i in self.items.values() if i.course == ticket.course and ticket.station_id in i.stations]
 
-    def ticket_id_for(self, station_id: str, course: int) -> str | None:
-        for ticket in self.tickets.values():
-            if ticket.station_id == station_id and ticket.course == course:
-                return ticket.id
-        return None
-
     def tickets_at(self, station_id: str) -> list[Ticket]:
         return sorted((t for t in self.tickets.values() if t.station_id == station_id), key=lambda t: t.course)
 
