@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import os
+import shutil
 import signal
 import sys
 from pathlib import Path
@@ -95,13 +96,16 @@ def _display_host(config: Config) -> str:
 def _announce(config: Config, port: int) -> None:
     host = _display_host(config)
     data = config.data_dir
+    # Print the path an operator can paste: in a virtual environment heardctl is not on PATH.
+    sibling = Path(sys.executable).with_name("heardctl")
+    ctl = str(sibling) if sibling.exists() and not shutil.which("heardctl") else "heardctl"
     log.info(
         "heard-daemon serving url=http://%s:%d location=%s data_dir=%s", host, port, config.location.location_id, data
     )
     print(
         f"Heard is serving on http://{host}:{port} (listening on {config.server.host}:{port})\n"
         f"  API document:      http://{host}:{port}/openapi.json\n"
-        f"  a kitchen token:   heardctl --data-dir {data} token --role chef\n"
-        f"  an integrator key: heardctl --data-dir {data} integration-token create --name my-pos",
+        f"  a kitchen token:   {ctl} --data-dir {data} token --role chef\n"
+        f"  an integrator key: {ctl} --data-dir {data} integration-token create --name my-pos",
         flush=True,
     )
