@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,31 +37,53 @@ MESSAGE_OF_EVENT = {
 }
 
 Render = Callable[[Event, Any], dict[str, Any]]
+DEFAULT_QUEUE_MESSAGES = 2000
+DEFAULT_QUEUE_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(eq=False)
 class Client:
-    """One connected client: its channels and a bounded queue of serialized messages."""
+    """One connected client: its channels, each with the cursor after which it has been delivered, and a
+    bounded backlog of serialized messages waiting for its socket."""
 
-    queue: asyncio.Queue[str | None]
-    channels: set[str] = field(default_factory=set)
+    channels: dict[str, int] = field(default_factory=dict)
+    backlog: deque[str] = field(default_factory=deque)
+    backlog_bytes: int = 0
     dropped: bool = False
-    gate: asyncio.Event = field(default_factory=asyncio.Event)
+    paused: bool = False  # while a replay is being sent, live messages wait in the backlog
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
 
-    def __post_init__(self) -> None:
-        self.gate.set()  # cleared only while a replay is being sent
+    def wants(self, channels: list[str]) -> bool:
+        return any(c in self.channels for c in channels)
+
+    def next_message(self) -> str | None:
+        """The next message to send, or None when there is nothing to send now."""
+        if self.paused or not self.backlog:
+            return None
+        text = self.backlog.popleft()
+        self.backlog_bytes -= len(text)
+        return text
 
 
 class Hub:
-    """Fan-out of committed events. A client whose queue fills up is dropped (it resumes by cursor),
-    so one stuck screen never costs unbounded memory or slows the others."""
+    """Fan-out of committed events. A client whose backlog passes its bound (in messages or bytes) is
+    dropped and told to resume by cursor, so one stuck screen never costs unbounded memory or slows
+    the others."""
 
-    def __init__(self, branch_id: str, render: Render, queue_limit: int = 2000) -> None:
+    def __init__(
+        self,
+        branch_id: str,
+        render: Render,
+        queue_limit: int = DEFAULT_QUEUE_MESSAGES,
+        queue_bytes: int = DEFAULT_QUEUE_BYTES,
+    ) -> None:
         self.branch_id = branch_id
         self.queue_limit = queue_limit
+        self.queue_bytes = queue_bytes
         self._render = render
         self._clients: set[Client] = set()
         self.committed_pos = 0
+        self.render_failures = 0  # events that could not be rendered, skipped (shown by /readyz)
 
     def channels_of(self, event: Event, state: Any) -> list[str]:
         branch = f"branch:{self.branch_id}"
@@ -71,18 +94,30 @@ class Hub:
             channels.append(f"session:{state.fields['sessionId']}")
         return channels
 
-    def message(self, pos: int, event: Event, state: Any) -> tuple[str, list[str]]:
+    def message(self, pos: int, event: Event, state: Any) -> tuple[str, list[str]] | None:
+        """The serialized message of an event and its channels; None (logged, counted) if it cannot be
+        rendered, so one bad record never stops the events around it."""
         channels = self.channels_of(event, state)
         name = MESSAGE_OF_EVENT.get(event.type, event.type.replace(".", ":"))
-        body = {
-            "type": "event",
-            "event": name,
-            "cursor": pos,
-            "channels": channels,
-            "source": {"type": event.type, "origin": event.origin, "seq": event.seq},
-            "data": self._render(event, state),
-        }
-        return orjson.dumps(body).decode(), channels
+        try:
+            body = {
+                "type": "event",
+                "event": name,
+                "cursor": pos,
+                "channels": channels,
+                "source": {"type": event.type, "origin": event.origin, "seq": event.seq},
+                "data": self._render(event, state),
+            }
+            return orjson.dumps(body).decode(), channels
+        except Exception:
+            self.render_failures += 1
+            log.exception(
+                "skipping an event that cannot be rendered pos=%d type=%s aggregate=%.80s",
+                pos,
+                event.type,
+                event.aggregate_id,
+            )
+            return None
 
     def publish(self, positioned: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
         for pos, event in positioned:
@@ -90,30 +125,41 @@ class Hub:
             if not self._clients:
                 continue
             state = states.get((event.aggregate, event.aggregate_id))
-            text, channels = self.message(pos, event, state)
+            message = self.message(pos, event, state)
+            if message is None:
+                continue
+            text, channels = message
             for client in list(self._clients):
-                if client.channels.intersection(channels):
+                if client.wants(channels):
                     self.deliver(client, text)
 
     def deliver(self, client: Client, text: str) -> None:
         if client.dropped:
             return
-        if client.queue.qsize() < self.queue_limit:
-            client.queue.put_nowait(text)
-        else:
-            log.warning("dropping slow websocket client queued=%d", client.queue.qsize())
-            client.dropped = True
-            self._clients.discard(client)
-            while not client.queue.empty():
-                client.queue.get_nowait()
-            client.queue.put_nowait(None)  # tells the sender to close with "resume by cursor"
+        if len(client.backlog) >= self.queue_limit or client.backlog_bytes + len(text) > self.queue_bytes:
+            log.warning(
+                "dropping slow websocket client queued=%d queued_bytes=%d", len(client.backlog), client.backlog_bytes
+            )
+            self.drop(client)
+            return
+        client.backlog.append(text)
+        client.backlog_bytes += len(text)
+        client.wake.set()
+
+    def drop(self, client: Client) -> None:
+        """Forget the client's backlog at once; its sender closes it with 'resume by cursor'."""
+        client.dropped = True
+        client.backlog.clear()
+        client.backlog_bytes = 0
+        self._clients.discard(client)
+        client.wake.set()
 
     def new_client(self) -> Client:
-        # One slot more than the limit, so the close marker always fits after the queue is cleared.
-        return Client(asyncio.Queue(maxsize=self.queue_limit + 1))
+        return Client()
 
     def add(self, client: Client) -> None:
-        self._clients.add(client)
+        if not client.dropped:
+            self._clients.add(client)
 
     def remove(self, client: Client) -> None:
         self._clients.discard(client)

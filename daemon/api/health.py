@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.api.context import KITCHEN, STORE
+from daemon.api.context import HUB, KITCHEN, STORE
 from daemon.api.responses import json_response
 
 routes = web.RouteTableDef()
@@ -25,5 +25,7 @@ async def readyz(request: web.Request) -> web.Response:
         "database": "ok" if store.ready else "unavailable",
         "schema_version": store.schema_version,
         "device_id": request.app[KITCHEN].device.id,
+        # Records skipped rather than failing a whole read: each is logged with its id at ERROR.
+        "skipped": {"stored_states": store.unreadable, "live_events": request.app[HUB].render_failures},
     }
     return json_response(body, status=200 if store.ready else 503)

@@ -109,9 +109,7 @@ async def cancel_order(request: web.Request) -> web.Response:
 async def active_orders(request: web.Request) -> web.Response:
     devices = target_devices(request)
     names = request.app[KITCHEN].known_devices()
-    active = sorted(
-        (o for o in request.app[STORE].orders() if o.on_screen), key=lambda o: (not o.priority, o.created_ms)
-    )
+    active = sorted(request.app[STORE].orders_on_screen(), key=lambda o: (not o.priority, o.created_ms))
     body: list[dict[str, Any]] = []
     for device in devices:
         orders = [{"orderId": o.id, "orderName": o.display_name} for o in active if device in o.devices]

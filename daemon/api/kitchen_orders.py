@@ -78,7 +78,7 @@ async def list_orders(request: web.Request) -> web.Response:
         raise ValidationFailed(f"status must be one of {', '.join(sorted(_STATUS_FILTERS))}", field="status")
     statuses = {OrderStatus(wanted)} if wanted else set(ACTIVE_ORDER_STATUSES)
     orders = sorted(
-        (o for o in request.app[STORE].orders() if o.status in statuses),
+        (o for o in request.app[STORE].active_orders() if o.status in statuses),
         key=lambda o: (not o.priority, o.created_ms),
     )
     branch = request.app[KITCHEN].location_id

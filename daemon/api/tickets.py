@@ -141,7 +141,8 @@ async def list_tickets(request: web.Request) -> web.Response:
     if which not in (None, "", "completed", "all"):
         raise ValidationFailed("status must be omitted (active), completed or all", field="status")
     limit = _limit(request)
-    pairs = [(o, t) for o in request.app[STORE].orders() for t in o.tickets_at(station_id)]
+    orders = request.app[STORE].orders_at_station(station_id, active_only=not which)
+    pairs = [(o, t) for o in orders for t in o.tickets_at(station_id)]
     if which == "completed":
         pairs = [(o, t) for o, t in pairs if t.status in FINISHED_TICKET_STATUSES]
         pairs.sort(key=lambda p: -(p[1].completed_ms or p[1].updated_ms))

@@ -8,6 +8,7 @@ after the COMMIT does it become the committed state that reads and reactions see
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
 import sqlite3
 import time
@@ -25,8 +26,10 @@ from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
+from daemon.store.known_ids import KnownIds
+from daemon.store.order_index import OrderIndex
 from daemon.store.schema import prepare
-from daemon.store.writer import LogWriter, Write
+from daemon.store.writer import LogWriter, Write, WriterFailed
 
 log = logging.getLogger(__name__)
 
@@ -79,15 +82,16 @@ class Store:
         self._now_ms = now_ms
         self.retention_ms = retention_ms
         self._committed: dict[Key, Any] = {}
-        self._known: set[Key] = set()  # every aggregate ever stored, in memory or not
+        self._stored = KnownIds()  # every aggregate ever stored, in memory or not (maybe)
         self._pending: dict[Key, Any] = {}
         self._listeners: list[Listener] = []
-        self._item_orders: dict[str, str] = {}
+        self._orders = OrderIndex()
         self._writer: LogWriter | None = None
         self._next_seq = 1
         self._next_pos = 1
         self._clock = HybridClock(origin)
         self.schema_version = 0
+        self.unreadable = 0  # stored states that could not be read back (shown by /readyz)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -112,16 +116,27 @@ class Store:
     def _load(self) -> None:
         conn = sqlite3.connect(self.path)
         try:
-            self._known = {(kind, agg_id) for kind, agg_id in conn.execute("SELECT kind, id FROM aggregates")}
+            # The primary key's index covers (kind, id): the ids are read without reading any state.
+            (count,) = conn.execute("SELECT COUNT(*) FROM aggregates").fetchone()
+            self._stored = KnownIds(int(count))
+            for kind, agg_id in conn.execute("SELECT kind, id FROM aggregates"):
+                self._stored.add(kind, agg_id)
             since = self._now_ms() - self.retention_ms
             rows = conn.execute("SELECT kind, id, state FROM aggregates WHERE live = 1 OR updated_ms >= ?", (since,))
             for kind, agg_id, state in rows:
-                if kind in KINDS:
-                    self._remember((kind, agg_id), KINDS[kind].from_json(orjson.loads(state)))
+                if kind not in KINDS:
+                    continue
+                try:
+                    value = KINDS[kind].from_json(orjson.loads(state))
+                except Exception:  # one unreadable record must not keep the kitchen from starting
+                    self.unreadable += 1
+                    log.exception("skipping an unreadable stored state kind=%s id=%.80s", kind, agg_id)
+                    continue
+                self._remember((kind, agg_id), value)
             row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (self.origin,)).fetchone()
             self._next_seq = int(row[0]) + 1
             self._next_pos = int(conn.execute("SELECT COALESCE(MAX(pos), 0) FROM events").fetchone()[0]) + 1
-            last = conn.execute(
+            last = conn.execute(  # served by the events_wall_ms_counter index: no scan of the log
                 "SELECT wall_ms, counter, origin FROM events ORDER BY wall_ms DESC, counter DESC LIMIT 1"
             ).fetchone()
             if last:
@@ -137,7 +152,7 @@ class Store:
 
     @property
     def ready(self) -> bool:
-        return self._writer is not None and self._writer.failed is None
+        return self._writer is not None and self._writer.healthy
 
     @property
     def last_pos(self) -> int:
@@ -153,46 +168,73 @@ class Store:
         return state
 
     def orders(self) -> list[Order]:
-        return [state for (kind, _), state in self._committed.items() if kind == ORDER]
+        """Every order in memory (live ones, and finished ones within the retention)."""
+        return self._orders.all()
+
+    def orders_at_station(self, station_id: str, *, active_only: bool) -> list[Order]:
+        """Orders with a ticket at the station (only an active one, if asked): read from an index."""
+        return self._orders.at_station(station_id, active_only=active_only)
+
+    def active_orders(self) -> list[Order]:
+        """Orders whose status is pending, confirmed, preparing or ready."""
+        return self._orders.active()
+
+    def orders_on_screen(self) -> list[Order]:
+        """Orders with some ticket still to bump."""
+        return self._orders.on_screen()
 
     def order_of_item(self, item_id: str) -> str | None:
         """Which order holds an item: the kitchen API addresses items by their own id."""
-        return self._item_orders.get(item_id)
-
-    def _index_items(self, state: Any) -> None:
-        if isinstance(state, Order):
-            for item_id in state.items:
-                self._item_orders[item_id] = state.id
+        return self._orders.order_of_item(item_id)
 
     def setup(self, location_id: str) -> Setup:
         state: Setup | None = self._committed.get((SETUP, location_id))
         return state or Setup()
 
-    def working(self, kind: str, agg_id: str) -> Any:
+    async def working(self, kind: str, agg_id: str) -> Any:
         """The newest state, including writes not yet committed: what commands decide against.
 
-        An aggregate that left memory (finished long ago) is read back from its projection, so a
-        retried create of an old order is still a conflict and a late update still finds it."""
+        An aggregate that left memory (finished long ago) is read back from its projection off the
+        event loop, so a retried create of an old order is still a conflict and a late update still
+        finds it."""
         key = (kind, agg_id)
         if key in self._pending:
             return self._pending[key]
-        if key not in self._committed and key in self._known:
-            self._reload(key)
-        return self._committed.get(key)
+        state = self._committed.get(key)
+        if state is not None or not self._stored.may_contain(kind, agg_id):
+            return state
+        loaded = await asyncio.to_thread(self._read_projection, key)
+        # While we read, another request may have written or loaded it: the newest state wins.
+        if key in self._pending:
+            return self._pending[key]
+        if key in self._committed:
+            return self._committed[key]
+        if loaded is not None:
+            self._remember(key, loaded)
+        return loaded
 
-    def _reload(self, key: Key) -> None:
+    async def load(self, kind: str, agg_id: str) -> Any:
+        """The committed state, read from its projection off the loop if it left memory (not kept)."""
+        state = self._committed.get((kind, agg_id))
+        if state is None and self._stored.may_contain(kind, agg_id):
+            state = await asyncio.to_thread(self._read_projection, (kind, agg_id))
+        return state
+
+    def _read_projection(self, key: Key) -> Any:
         conn = self.connect_reader()
         try:
             row = conn.execute("SELECT state FROM aggregates WHERE kind = ? AND id = ?", key).fetchone()
         finally:
             conn.close()
-        if row is not None and key[0] in KINDS:
-            self._remember(key, KINDS[key[0]].from_json(orjson.loads(row[0])))
+        if row is None or key[0] not in KINDS:
+            return None
+        return KINDS[key[0]].from_json(orjson.loads(row[0]))
 
     def _remember(self, key: Key, state: Any) -> None:
         self._committed[key] = state
-        self._known.add(key)
-        self._index_items(state)
+        self._stored.add(*key)
+        if isinstance(state, Order):
+            self._orders.put(state)
 
     def evict(self) -> int:
         """Let finished aggregates older than the retention leave memory (they stay in the database):
@@ -206,8 +248,7 @@ class Store:
         for key in gone:
             state = self._committed.pop(key)
             if isinstance(state, Order):
-                for item_id in state.items:
-                    self._item_orders.pop(item_id, None)
+                self._orders.drop(state)
         if gone:
             log.info("evicted finished aggregates count=%d in_memory=%d", len(gone), len(self._committed))
         return len(gone)
@@ -220,56 +261,76 @@ class Store:
     async def execute(self, kind: str, agg_id: str, decide: Decide, actor: Actor = SYSTEM) -> tuple[Any, list[Event]]:
         """Decide against the newest state, apply, log, and return once durable.
 
-        Raises the domain's HeardError when the command is refused; nothing is logged then.
-        """
-        writer = self._writer
-        if writer is None or writer.failed is not None:
-            raise StoreUnavailable("the database is not accepting writes; see the daemon log")
+        Fail-stop: a command refused by the domain (HeardError), or failing in any other way before it
+        reaches the writer (an encoding error, a bug), leaves nothing behind — no pending state, no
+        seq, pos or clock tick consumed. A write the database refuses is never acknowledged, and
+        neither is any write queued behind it (StoreUnavailable, 503)."""
+        self._check_writable()
         key = (kind, agg_id)
-        state = self.working(kind, agg_id)
+        state = await self.working(kind, agg_id)
+        writer = self._check_writable()
         decided = decide(state)
         changes = [decided] if isinstance(decided, Change) else list(decided or ())
         if not changes:
             return state, []
-        events, state = self._stamp_and_apply(kind, state, changes, actor)
-        self._pending[key] = state
-        rows = [self._event_row(e, pos) for pos, e in events]
-        k = KINDS[kind]
-        agg_row = (kind, agg_id, _dumps(k.to_json(state)), events[-1][0], int(k.live(state)), k.updated_ms(state))
-        logged = [e for _, e in events]
-        final = state
+        positioned, final, rows, agg_row, clock = self._prepare(key, state, changes, actor)
+        # Nothing above changed the store; from here on the write is ours until it commits or fails.
+        self._next_seq = positioned[-1][1].seq + 1
+        self._next_pos = positioned[-1][0] + 1
+        self._clock = clock
+        self._pending[key] = final
 
         def on_commit() -> None:
             self._remember(key, final)
-            if self._pending.get(key) is final:
-                del self._pending[key]
-            self._publish(events, {key: final})
+            self._forget_pending(key, final)
+            self._publish(positioned, {key: final})
 
+        future = writer.submit(Write(rows, [agg_row], on_commit))
+
+        def on_refused(f: asyncio.Future[None]) -> None:
+            if not f.cancelled() and f.exception() is not None:
+                self._forget_pending(key, final)
+
+        future.add_done_callback(on_refused)
         try:
-            await writer.submit(Write(rows, [agg_row], on_commit))
-        except Exception as exc:
-            self._pending.pop(key, None)
+            await future
+        except WriterFailed as exc:
             raise StoreUnavailable(f"the write was not stored: {exc}") from exc
-        return final, logged
+        return final, [e for _, e in positioned]
 
-    def _stamp_and_apply(
-        self, kind: str, state: Any, changes: list[Change], actor: Actor
-    ) -> tuple[list[tuple[int, Event]], Any]:
-        apply = KINDS[kind].apply
+    def _check_writable(self) -> LogWriter:
+        writer = self._writer
+        if writer is None or not writer.healthy:
+            raise StoreUnavailable("the database is not accepting writes; see the daemon log")
+        return writer
+
+    def _forget_pending(self, key: Key, state: Any) -> None:
+        """Each write removes only its own pending state: a newer one decided on it stays."""
+        if self._pending.get(key) is state:
+            del self._pending[key]
+
+    def _prepare(
+        self, key: Key, state: Any, changes: list[Change], actor: Actor
+    ) -> tuple[list[tuple[int, Event]], Any, list[tuple[Any, ...]], tuple[Any, ...], HybridClock]:
+        """Stamp, apply and encode the changes without touching the store: it raises before any of its
+        results is kept."""
+        k = KINDS[key[0]]
+        clock = copy.copy(self._clock)
         seq, pos = self._next_seq, self._next_pos
-        events: list[tuple[int, Event]] = []
+        positioned: list[tuple[int, Event]] = []
         now = self._now_ms()
         for change in changes:
-            stamp = self._clock.tick(now)
+            stamp = clock.tick(now)
             event = Event(
                 self.origin, seq, stamp, change.type, change.aggregate, change.aggregate_id, change.payload, actor
             )
-            state = apply(state, event)  # raises before anything is allocated for good
-            events.append((pos, event))
+            state = k.apply(state, event)
+            positioned.append((pos, event))
             seq += 1
             pos += 1
-        self._next_seq, self._next_pos = seq, pos
-        return events, state
+        rows = [self._event_row(e, p) for p, e in positioned]
+        agg_row = (*key, _dumps(k.to_json(state)), positioned[-1][0], int(k.live(state)), k.updated_ms(state))
+        return positioned, state, rows, agg_row, clock
 
     @staticmethod
     def _event_row(e: Event, pos: int) -> tuple[Any, ...]:

@@ -3,6 +3,12 @@
 Requests that arrive while a COMMIT is being fsynced wait in the queue and share the next one,
 so durability (WAL, synchronous=FULL) costs one fsync per group rather than per request. Each
 write's future is resolved only after the COMMIT that holds it, on the event loop, in queue order.
+
+The writer is fail-stop: once a transaction fails (or the connection cannot be opened), it commits
+nothing more. Every write already queued and every later one is refused, because each may have been
+decided on a state that the failed write would have produced, and an acknowledged write must be
+durable. The daemon then reports itself not ready, stops feeding the watchdog, and systemd restarts
+it from the durable log.
 """
 
 from __future__ import annotations
@@ -45,6 +51,14 @@ class WriterFailed(RuntimeError):
     pass
 
 
+def connect_for_writing(path: Path) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    conn.execute("PRAGMA journal_mode=wal")
+    conn.execute("PRAGMA synchronous=FULL")
+    conn.execute("PRAGMA busy_timeout=5000")
+    return conn
+
+
 class LogWriter:
     def __init__(self, path: Path, loop: asyncio.AbstractEventLoop) -> None:
         self._path = path
@@ -58,10 +72,17 @@ class LogWriter:
     def start(self) -> None:
         self._thread.start()
 
+    @property
+    def healthy(self) -> bool:
+        return self.failed is None and self._thread.is_alive()
+
     def submit(self, write: Write) -> asyncio.Future[None]:
-        if self.failed is not None:
-            write.future.set_exception(WriterFailed(f"the database refused a write earlier: {self.failed}"))
+        if not self.healthy:
+            reason = self.failed or "the writer thread is not running"
+            write.future.set_exception(WriterFailed(f"the database refused a write earlier: {reason}"))
         else:
+            # Queued even if the writer fails meanwhile: a failed writer keeps draining its queue and
+            # refuses each write, so no future is ever left waiting.
             self._queue.put(write)
         return write.future
 
@@ -69,36 +90,56 @@ class LogWriter:
         self._queue.put(None)
         await asyncio.to_thread(self._thread.join)
 
-    def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self._path, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=wal")
-        conn.execute("PRAGMA synchronous=FULL")
-        conn.execute("PRAGMA busy_timeout=5000")
-        return conn
-
     def _run(self) -> None:
-        conn = self._connect()
+        conn: sqlite3.Connection | None = None
+        try:
+            conn = connect_for_writing(self._path)
+        except BaseException as exc:  # noqa: BLE001 - a writer that cannot open must refuse, never hang
+            self._fail(exc, "cannot open the database for writing")
         try:
             while True:
-                first = self._queue.get()
-                if first is None:
-                    return
-                group = [first]
-                stop = False
-                while len(group) < MAX_GROUP:
-                    try:
-                        nxt = self._queue.get_nowait()
-                    except queue.Empty:
-                        break
-                    if nxt is None:
-                        stop = True
-                        break
-                    group.append(nxt)
-                self._commit(conn, group)
+                group, stop = self._next_group()
+                if group:
+                    if self.failed is not None or conn is None:
+                        self._loop.call_soon_threadsafe(_fail, group, self.failed)
+                    else:
+                        self._commit(conn, group)
                 if stop:
                     return
+        except BaseException as exc:  # noqa: BLE001 - anything unforeseen: refuse, and keep refusing
+            self._fail(exc, "the writer thread failed")
+            self._refuse_forever()
         finally:
-            conn.close()
+            if conn is not None:
+                conn.close()
+
+    def _next_group(self) -> tuple[list[Write], bool]:
+        first = self._queue.get()
+        if first is None:
+            return [], True
+        group = [first]
+        while len(group) < MAX_GROUP:
+            try:
+                nxt = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            if nxt is None:
+                return group, True
+            group.append(nxt)
+        return group, False
+
+    def _refuse_forever(self) -> None:
+        while True:
+            group, stop = self._next_group()
+            if group:
+                self._loop.call_soon_threadsafe(_fail, group, self.failed)
+            if stop:
+                return
+
+    def _fail(self, exc: BaseException, what: str) -> None:
+        if self.failed is None:
+            self.failed = exc
+            log.critical("%s error=%r; refusing every write from now on", what, exc)
 
     def _commit(self, conn: sqlite3.Connection, group: list[Write]) -> None:
         events = [row for w in group for row in w.events]
@@ -109,12 +150,11 @@ class LogWriter:
             conn.executemany(UPSERT_AGGREGATE, aggregates)
             conn.execute("COMMIT")
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the waiting requests
-            log.critical("commit failed writes=%d error=%r; refusing further writes", len(group), exc)
+            self._fail(exc, f"commit failed writes={len(group)}")
             try:
                 conn.execute("ROLLBACK")
             except sqlite3.Error:
                 pass
-            self.failed = exc
             self._loop.call_soon_threadsafe(_fail, group, exc)
             return
         self.groups += 1
@@ -132,7 +172,7 @@ def _resolve(group: list[Write]) -> None:
             write.future.set_result(None)
 
 
-def _fail(group: list[Write], exc: BaseException) -> None:
+def _fail(group: list[Write], exc: BaseException | None) -> None:
     for write in group:
         if not write.future.done():
             write.future.set_exception(WriterFailed(str(exc)))

@@ -159,6 +159,6 @@ async def test_start_up_loads_only_live_and_recent_orders(tmp_path: Path) -> Non
     await second.open()
     try:
         assert [o.id for o in second.orders()] == ["live"]
-        assert second.working(ORDER, "done") is not None  # still found on demand
+        assert await second.working(ORDER, "done") is not None  # still found on demand, off the loop
     finally:
         await second.close()

@@ -1,0 +1,105 @@
+"""The store is fail-stop: a command that fails leaves nothing behind, a refused COMMIT acknowledges
+nothing queued behind it, and a writer that cannot write refuses at once instead of hanging."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from daemon.domain import commands
+from daemon.domain.events import ORDER
+from daemon.store.store import Store, StoreUnavailable
+from daemon.store.writer import LogWriter, Write, WriterFailed
+from tests.daemon.store.test_store import ITEMS, KITCHEN, create, fields
+
+
+@pytest.fixture
+async def store(tmp_path: Path):
+    s = Store(tmp_path / "heard.db", "device-a")
+    await s.open()
+    yield s
+    await s.close()
+
+
+def poison(path: Path, aggregate_id: str) -> None:
+    """A real SQLite failure inside the writer's transaction, for the creation of one aggregate."""
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "CREATE TRIGGER poison BEFORE INSERT ON events"
+        f" WHEN NEW.aggregate_id = '{aggregate_id}' AND NEW.type = 'order.created'"
+        " BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+    )
+    conn.commit()
+    conn.close()
+
+
+async def wait_for(predicate: Any, timeout: float = 5.0) -> None:
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not predicate():
+        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
+        await asyncio.sleep(0.005)
+
+
+async def test_a_command_that_cannot_be_encoded_leaves_nothing_behind(store: Store, tmp_path: Path) -> None:
+    unencodable = {**fields("o1"), "covers": 10**30}  # JSON with a 100-bit integer: orjson refuses it
+
+    with pytest.raises(TypeError):
+        await store.execute(ORDER, "o1", lambda s: commands.create_order(s, unencodable, ITEMS, ["d1"], KITCHEN))
+
+    assert await store.working(ORDER, "o1") is None  # no ghost: the corrected retry is not a 409
+    await create(store, "o1")
+    conn = sqlite3.connect(tmp_path / "heard.db")
+    assert conn.execute("SELECT pos, seq FROM events").fetchall() == [(1, 1)]  # no seq or pos consumed
+
+
+async def test_writes_queued_behind_a_failed_commit_are_never_acknowledged(store: Store, tmp_path: Path) -> None:
+    db = tmp_path / "heard.db"
+    await create(store, "before")
+    poison(db, "bad")
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")  # the writer will wait on this lock with the poisoned write in hand
+    writer = store._writer
+    assert writer is not None
+
+    bad = asyncio.ensure_future(create(store, "bad"))
+    await wait_for(lambda: (ORDER, "bad") in store._pending and writer._queue.qsize() == 0)  # the writer has it
+    behind = [asyncio.ensure_future(create(store, f"after-{i}")) for i in range(5)]
+    updates = [  # decided on the poisoned write's uncommitted state
+        asyncio.ensure_future(
+            store.execute(ORDER, "bad", lambda s, i=i: commands.patch_order(s, "bad", _add_line(str(i)), KITCHEN))
+        )
+        for i in range(3)
+    ]
+    await asyncio.sleep(0)
+    blocker.execute("ROLLBACK")
+    results = await asyncio.gather(bad, *behind, *updates, return_exceptions=True)
+
+    assert all(isinstance(r, StoreUnavailable) for r in results), results
+    ids = {r[0] for r in sqlite3.connect(db).execute("SELECT aggregate_id FROM events")}
+    assert ids == {"before"}
+    assert not store.ready
+    assert store._pending == {}
+    with pytest.raises(StoreUnavailable):  # refused at once, not queued
+        await asyncio.wait_for(create(store, "later"), timeout=1.0)
+
+
+def _add_line(line: str) -> dict[str, Any]:
+    item = {"lineId": f"x{line}", "name": "Fries", "qty": 1, "mods": []}
+    return {"fields": {}, "add": [item], "update": [], "remove": []}
+
+
+async def test_a_writer_that_cannot_open_the_database_refuses_at_once(tmp_path: Path) -> None:
+    loop = asyncio.get_running_loop()
+    writer = LogWriter(tmp_path / "missing-dir" / "heard.db", loop)
+    writer.start()
+    await wait_for(lambda: not writer.healthy)
+
+    future = writer.submit(Write([], [], lambda: None))
+
+    with pytest.raises(WriterFailed):
+        await asyncio.wait_for(future, timeout=1.0)
+    await writer.stop()
