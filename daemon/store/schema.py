@@ -59,6 +59,7 @@ class AggregateRow(BaseModel):
     pos = peewee.IntegerField()
     live = peewee.IntegerField(default=1)  # added by migration 3
     updated_ms = peewee.IntegerField(default=0)  # added by migration 3
+    snapshot_pos = peewee.IntegerField(default=0)  # added by migration 5: `state` is the fold up to here
 
     class Meta:
         table_name = "aggregates"
@@ -118,12 +119,20 @@ def _m4_clock_index(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS events_wall_ms_counter ON events (wall_ms, counter)")
 
 
+def _m5_snapshots(db: peewee.SqliteDatabase) -> None:
+    """The projection's state becomes a snapshot written every few events rather than on every one: the
+    events after `snapshot_pos` are folded onto it when it is read. Every existing state is current."""
+    db.execute_sql("ALTER TABLE aggregates ADD COLUMN snapshot_pos INTEGER NOT NULL DEFAULT 0")
+    db.execute_sql("UPDATE aggregates SET snapshot_pos = pos")
+
+
 # Append only: a migration that has shipped is never edited; the index is the schema version.
 MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
     _m1_initial,
     _m2_integration_tokens,
     _m3_aggregate_liveness,
     _m4_clock_index,
+    _m5_snapshots,
 ]
 
 

@@ -12,7 +12,7 @@ import copy
 import logging
 import sqlite3
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -54,6 +54,11 @@ KINDS: dict[str, AggregateKind] = {
     SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
 }
 DEFAULT_RETENTION_MS = 24 * 3600 * 1000
+# A snapshot of an aggregate's state is written every this many events, and whenever it stops being live
+# (so an order that leaves memory is read back in one row). Between snapshots only the event is written:
+# encoding the whole order on every event was a tenth of an order's cost.
+SNAPSHOT_EVERY = 16
+_EVENT_COLUMNS = "pos, origin, seq, wall_ms, counter, type, aggregate, aggregate_id, payload, actor, schema"
 
 
 class StoreUnavailable(HeardError):
@@ -82,6 +87,7 @@ class Store:
         self._now_ms = now_ms
         self.retention_ms = retention_ms
         self._committed: dict[Key, Any] = {}
+        self._since_snapshot: dict[Key, int] = {}  # events of an aggregate written after its snapshot
         self._stored = KnownIds()  # every aggregate ever stored, in memory or not (maybe)
         self._pending: dict[Key, Any] = {}
         self._listeners: list[Listener] = []
@@ -122,17 +128,20 @@ class Store:
             for kind, agg_id in conn.execute("SELECT kind, id FROM aggregates"):
                 self._stored.add(kind, agg_id)
             since = self._now_ms() - self.retention_ms
-            rows = conn.execute("SELECT kind, id, state FROM aggregates WHERE live = 1 OR updated_ms >= ?", (since,))
-            for kind, agg_id, state in rows:
-                if kind not in KINDS:
-                    continue
-                try:
-                    value = KINDS[kind].from_json(orjson.loads(state))
-                except Exception:  # one unreadable record must not keep the kitchen from starting
+            wanted = "FROM aggregates a WHERE a.live = 1 OR a.updated_ms >= ?"
+            snapshots = conn.execute(f"SELECT a.kind, a.id, a.state {wanted}", (since,))
+            tails = conn.execute(  # the events after each snapshot, through the (aggregate, id) index
+                f"SELECT {', '.join('e.' + c.strip() for c in _EVENT_COLUMNS.split(','))}"
+                " FROM aggregates a JOIN events e ON e.aggregate = a.kind AND e.aggregate_id = a.id"
+                " AND e.pos > a.snapshot_pos WHERE a.live = 1 OR a.updated_ms >= ? ORDER BY e.pos",
+                (since,),
+            )
+            for key, state, count in _materialize(snapshots, tails):
+                if state is _UNREADABLE:
                     self.unreadable += 1
-                    log.exception("skipping an unreadable stored state kind=%s id=%.80s", kind, agg_id)
                     continue
-                self._remember((kind, agg_id), value)
+                self._remember(key, state)
+                self._since_snapshot[key] = count
             row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (self.origin,)).fetchone()
             self._next_seq = int(row[0]) + 1
             self._next_pos = int(conn.execute("SELECT COALESCE(MAX(pos), 0) FROM events").fetchone()[0]) + 1
@@ -221,14 +230,21 @@ class Store:
         return state
 
     def _read_projection(self, key: Key) -> Any:
+        """An aggregate's state from its snapshot and the events after it (blocking: run off the loop)."""
         conn = self.connect_reader()
         try:
-            row = conn.execute("SELECT state FROM aggregates WHERE kind = ? AND id = ?", key).fetchone()
+            snapshots = conn.execute("SELECT kind, id, state FROM aggregates WHERE kind = ? AND id = ?", key)
+            tails = conn.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE aggregate = ? AND aggregate_id = ?"
+                " AND pos > (SELECT snapshot_pos FROM aggregates WHERE kind = ? AND id = ?) ORDER BY pos",
+                (*key, *key),
+            )
+            found = list(_materialize(snapshots, tails))
         finally:
             conn.close()
-        if row is None or key[0] not in KINDS:
+        if not found or found[0][1] is _UNREADABLE:
             return None
-        return KINDS[key[0]].from_json(orjson.loads(row[0]))
+        return found[0][1]
 
     def _remember(self, key: Key, state: Any) -> None:
         self._committed[key] = state
@@ -247,6 +263,7 @@ class Store:
         ]
         for key in gone:
             state = self._committed.pop(key)
+            self._since_snapshot.pop(key, None)
             if isinstance(state, Order):
                 self._orders.drop(state)
         if gone:
@@ -275,6 +292,7 @@ class Store:
             return state, []
         positioned, final, rows, agg_row, clock = self._prepare(key, state, changes, actor)
         # Nothing above changed the store; from here on the write is ours until it commits or fails.
+        self._since_snapshot[key] = 0 if agg_row[3] else self._since_snapshot.get(key, 0) + len(changes)
         self._next_seq = positioned[-1][1].seq + 1
         self._next_pos = positioned[-1][0] + 1
         self._clock = clock
@@ -329,7 +347,11 @@ class Store:
             seq += 1
             pos += 1
         rows = [self._event_row(e, p) for p, e in positioned]
-        agg_row = (*key, _dumps(k.to_json(state)), positioned[-1][0], int(k.live(state)), k.updated_ms(state))
+        last_pos, live = positioned[-1][0], bool(k.live(state))
+        if self._since_snapshot.get(key, 0) + len(changes) >= SNAPSHOT_EVERY or not live or key[0] != ORDER:
+            agg_row = (*key, _dumps(k.to_json(state)), last_pos, last_pos, int(live), k.updated_ms(state))
+        else:
+            agg_row = (*key, "", 0, last_pos, int(live), k.updated_ms(state))
         return positioned, state, rows, agg_row, clock
 
     @staticmethod
@@ -362,8 +384,7 @@ class Store:
         conn = sqlite3.connect(self.path)
         try:
             rows = conn.execute(
-                "SELECT pos, origin, seq, wall_ms, counter, type, aggregate, aggregate_id, payload, actor, schema"
-                " FROM events WHERE pos > ? ORDER BY pos LIMIT ?",
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE pos > ? ORDER BY pos LIMIT ?",
                 (after_pos, limit),
             ).fetchall()
         finally:
@@ -383,3 +404,41 @@ def _event_from_row(r: Sequence[Any]) -> Event:
         actor=Actor.from_json(orjson.loads(r[9])),
         schema=r[10],
     )
+
+
+_UNREADABLE = object()
+
+
+def _materialize(
+    snapshots: Iterable[Sequence[Any]], tails: Iterable[Sequence[Any]]
+) -> Iterator[tuple[Key, Any, int]]:
+    """Each aggregate's state: its snapshot (kind, id, state JSON or '') with its tail of events (rows in
+    pos order) applied, and how many events that was. The tail is applied in log order, which is the
+    order the live path applied them in. A state that cannot be read yields _UNREADABLE: one bad record
+    must not keep the kitchen from starting."""
+    states: dict[Key, Any] = {}
+    for kind, agg_id, state in snapshots:
+        if kind not in KINDS:
+            continue
+        key = (kind, agg_id)
+        try:
+            states[key] = KINDS[kind].from_json(orjson.loads(state)) if state else None
+        except Exception:
+            log.exception("skipping an unreadable stored state kind=%s id=%.80s", kind, agg_id)
+            states[key] = _UNREADABLE
+    counts = dict.fromkeys(states, 0)
+    for row in tails:
+        event = _event_from_row(row)
+        key = (event.aggregate, event.aggregate_id)
+        if key not in states or states[key] is _UNREADABLE:
+            continue
+        try:
+            states[key] = KINDS[key[0]].apply(states[key], event)
+        except Exception:
+            log.exception("skipping an aggregate whose log cannot be folded kind=%s id=%.80s", *key)
+            states[key] = _UNREADABLE
+            continue
+        counts[key] += 1
+    for key, state in states.items():
+        if state is not None:
+            yield key, state, counts[key]

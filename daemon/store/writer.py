@@ -29,10 +29,14 @@ INSERT_EVENT = (
     "INSERT INTO events (pos, origin, seq, wall_ms, counter, type, aggregate, aggregate_id, payload, actor, schema)"
     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
+# A row with snapshot_pos > 0 carries a snapshot of the state; one with 0 only moves the aggregate's
+# position, liveness and time, and keeps the snapshot it had (see Store._prepare for when each is written).
 UPSERT_AGGREGATE = (
-    "INSERT INTO aggregates (kind, id, state, pos, live, updated_ms) VALUES (?, ?, ?, ?, ?, ?)"
-    " ON CONFLICT(kind, id) DO UPDATE SET state = excluded.state, pos = excluded.pos, live = excluded.live,"
-    " updated_ms = excluded.updated_ms"
+    "INSERT INTO aggregates (kind, id, state, snapshot_pos, pos, live, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
+    " ON CONFLICT(kind, id) DO UPDATE SET"
+    " state = CASE WHEN excluded.snapshot_pos > 0 THEN excluded.state ELSE aggregates.state END,"
+    " snapshot_pos = CASE WHEN excluded.snapshot_pos > 0 THEN excluded.snapshot_pos ELSE aggregates.snapshot_pos END,"
+    " pos = excluded.pos, live = excluded.live, updated_ms = excluded.updated_ms"
 )
 MAX_GROUP = 512
 
