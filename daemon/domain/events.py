@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from daemon.domain.hlc import Stamp
 
 SCHEMA_VERSION = 1
 
 
-@dataclass(frozen=True)
-class Actor:
+class Actor(msgspec.Struct, frozen=True, gc=False):
     """Who caused an event: a JWT subject with roles, an integration, or the device itself (timers)."""
 
     sub: str
@@ -32,18 +32,16 @@ class Actor:
 SYSTEM = Actor("heard", (), "device")
 
 
-@dataclass(frozen=True)
-class Change:
+class Change(msgspec.Struct, frozen=True, gc=False):
     """What a command decides: an event not yet stamped with origin, seq and clock."""
 
     type: str
     aggregate: str
     aggregate_id: str
-    payload: Mapping[str, Any] = field(default_factory=dict)
+    payload: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Event:
+class Event(msgspec.Struct, frozen=True, gc=False):
     """A fact in the log. Its id is (origin, seq); seq is gapless per origin device."""
 
     origin: str

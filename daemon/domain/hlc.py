@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import msgspec
 
 
-@dataclass(frozen=True, order=True)
-class Stamp:
+class Stamp(msgspec.Struct, frozen=True, order=True, gc=False):
     """A point on the clock: physical milliseconds, then a counter, then the origin device as tie-break."""
 
     wall_ms: int

@@ -6,15 +6,20 @@ import hashlib
 import uuid
 from typing import Any, TypeVar
 
+import msgspec
+
 T = TypeVar("T")
 
 
 def evolve(value: T, **changes: Any) -> T:
-    """A copy of a frozen dataclass with some fields changed.
+    """A copy of an immutable value with some fields changed.
 
-    dataclasses.replace re-runs __init__ through field introspection (~15 µs); the fold makes dozens of
-    copies per order, so we copy the instance dict instead. Our dataclasses have no __post_init__ and
-    no slots, which is what makes this equivalent."""
+    The model's values are msgspec Structs, whose replace is a C copy (~0.2 µs). Frozen dataclasses (the
+    setup) are copied through their instance dict: dataclasses.replace re-runs __init__ through field
+    introspection (~15 µs). Our dataclasses have no __post_init__ and no slots, which makes that
+    equivalent."""
+    if isinstance(value, msgspec.Struct):
+        return msgspec.structs.replace(value, **changes)
     unknown = changes.keys() - value.__dict__.keys()
     if unknown:
         raise TypeError(f"{type(value).__name__} has no field(s) {sorted(unknown)}")
