@@ -145,16 +145,16 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Config:
-    """File, then environment (HEARD_*), then flags; the embedded demo when there is no file."""
+    """File, then environment (HEARD_*), then flags; the embedded demo when there is no file.
+
+    The file is `path` (the --config flag), else $HEARD_CONFIG (the systemd unit sets it); an empty
+    HEARD_CONFIG counts as unset, so /etc/default/heard can switch a device back to the demo.
+    """
     environ = os.environ if environ is None else environ
-    raw: dict[str, Any] = dict(DEMO)
-    if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError("--config", f"{path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    source = "--config"
+    if path is None and environ.get("HEARD_CONFIG"):
+        path, source = Path(environ["HEARD_CONFIG"]), "HEARD_CONFIG"
+    raw: dict[str, Any] = dict(DEMO) if path is None else _read(path, source)
     for var, (section, key) in _ENV.items():
         if var in environ:
             _put(raw, section, key, environ[var])
@@ -169,6 +169,21 @@ def load_config(
     config = _build(Config, raw, "")
     _check(config)
     return config
+
+
+def _read(path: Path, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(source, f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(source, f"{path} is a directory, not a file") from None
+    except PermissionError:
+        raise ConfigError(source, f"{path} is not readable by this user") from None
+    except UnicodeDecodeError:
+        raise ConfigError(source, f"{path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
 
 
 def _put(raw: dict[str, Any], section: str | None, key: str, value: Any) -> None:

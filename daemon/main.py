@@ -25,7 +25,9 @@ log = logging.getLogger("heard.daemon")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="heard-daemon", description="Heard kitchen display daemon")
-    parser.add_argument("--config", type=Path, help="TOML configuration file (default: the embedded demo)")
+    parser.add_argument(
+        "--config", type=Path, help="TOML configuration file (default: $HEARD_CONFIG, else the embedded demo)"
+    )
     parser.add_argument("--data-dir", type=Path, help="where the database, secret and device id live")
     parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8420)")
