@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.domain.routing import pattern_error
+from daemon.security.jwt_tokens import JwksError, read_jwks
 
 
 class ConfigError(ValueError):
@@ -52,11 +53,14 @@ class DeviceConfig:
     name: str = "Heard KDS"
 
 
+MAX_LEEWAY_SECONDS = 300  # clock skew beyond five minutes is a broken clock, not skew: fix the clock
+
+
 @dataclass(frozen=True)
 class AuthConfig:
     issuer: str | None = None
     audience: str | None = None
-    leeway_seconds: int = 30
+    leeway_seconds: int = 30  # 0 to MAX_LEEWAY_SECONDS
     jwks_file: str | None = None
     hs256: bool = True  # accept tokens signed with the location secret (heardctl token)
 
@@ -258,6 +262,7 @@ def _check(config: Config) -> None:
     for key in ("tenant_id", "location_id"):
         if not getattr(config.location, key).strip():
             raise ConfigError(f"location.{key}", "must not be empty")
+    _check_auth(config.auth)
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}
     for i, station in enumerate(config.stations):
@@ -279,3 +284,23 @@ def _check(config: Config) -> None:
     for i, printer in enumerate(config.printers):
         if printer.kind not in ("file", "network", "usb", "serial"):
             raise ConfigError(f"printers[{i}].kind", "must be file, network, usb or serial")
+
+
+def _check_auth(auth: AuthConfig) -> None:
+    """Refuse a door that could never open, or one whose keys are missing: both would turn every
+    token away at service time with nothing in the log but 401s."""
+    if not 0 <= auth.leeway_seconds <= MAX_LEEWAY_SECONDS:
+        raise ConfigError(
+            "auth.leeway_seconds", f"must be between 0 and {MAX_LEEWAY_SECONDS}, not {auth.leeway_seconds}"
+        )
+    if auth.jwks_file is None:
+        if not auth.hs256:
+            raise ConfigError("auth.hs256", "is false and there is no auth.jwks_file: no token could be accepted")
+        return
+    try:
+        jwks = read_jwks(auth.jwks_file)
+    except JwksError as exc:
+        raise ConfigError("auth.jwks_file", str(exc)) from None
+    if not jwks.by_kid and not auth.hs256:
+        message = f"{auth.jwks_file} has no EdDSA or ES256 key and auth.hs256 is false: no token could be accepted"
+        raise ConfigError("auth.jwks_file", message)
