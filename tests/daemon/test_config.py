@@ -69,6 +69,12 @@ def test_example_device_configuration_is_accepted(tmp_path: Path) -> None:
     assert config.routing[-1].default
 
 
+def test_a_file_without_stations_seeds_none(tmp_path: Path) -> None:
+    config = load_config(write(tmp_path, '[location]\nlocation_id = "acme"\n'), environ={})
+
+    assert (config.stations, config.routing) == ((), ())
+
+
 def test_file_environment_and_flags_in_that_order(tmp_path: Path) -> None:
     path = write(tmp_path, '[server]\nport = 9000\nhost = "127.0.0.1"\n[location]\nlocation_id = "acme"\n')
 
@@ -92,6 +98,7 @@ def test_file_environment_and_flags_in_that_order(tmp_path: Path) -> None:
             '[[stations]]\nid = "a"\nname = "A"\n[[routing]]\nstation = "a"\nname_pattern = "(("\n',
             "routing[0].name_pattern",
         ),
+        ('[[stations]]\nid = "expo"\nname = "Expo"\nkind = "expo"\n', "stations"),
         ('[location]\nlocation_id = ""\n', "location.location_id"),
         ('log_level = "LOUD"\n', "log_level"),
     ],
