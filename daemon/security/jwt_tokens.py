@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import secrets
 import time
@@ -19,6 +20,7 @@ from daemon.domain.errors import Forbidden, Unauthorized
 log = logging.getLogger(__name__)
 
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "roles", "location_id")
+TIME_CLAIMS = ("exp", "nbf", "iat")
 _PUBLIC_ALGORITHMS = {"EdDSA": OKPAlgorithm, "ES256": ECAlgorithm}
 
 
@@ -102,6 +104,7 @@ class TokenVerifier:
             raise Unauthorized("the token is not a JWT", code="TOKEN_INVALID") from None
         alg = header.get("alg")
         key, algorithm = self._key_for(alg, header.get("kid"))
+        _check_time_claims(token)
         s = self.settings
         try:
             claims = jwt.decode(
@@ -150,6 +153,30 @@ class TokenVerifier:
             name=str(name) if name is not None else None,
             permissions=frozenset(str(p) for p in permissions) if isinstance(permissions, list) else frozenset(),
         )
+
+
+def _check_time_claims(token: str) -> None:
+    """exp, nbf and iat must be NumericDates (RFC 7519 §2): JSON numbers. PyJWT converts them with int(),
+    so it would take "1999999999" as a date and `true` as 1970-01-01T00:00:01. Checked on the unverified
+    claims, before the signature, because a check that can only refuse needs no trust in them."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"the token was refused: {exc}", code="TOKEN_INVALID") from None
+    for name in TIME_CLAIMS:
+        if name in claims and (wrong := _not_a_numeric_date(claims[name])):
+            raise Unauthorized(f"the {name} claim must be a number of seconds, not {wrong}", code="TOKEN_INVALID")
+
+
+def _not_a_numeric_date(value: Any) -> str | None:
+    """What the value is instead of a finite JSON number, or None when it is one."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "infinite"
+    return {str: "a string", list: "a list", dict: "an object", type(None): "null"}.get(type(value), "a value")
 
 
 def mint_token(

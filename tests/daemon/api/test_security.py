@@ -76,6 +76,37 @@ async def test_token_without_exp_is_401(client: TestClient, config: Config) -> N
     assert await status_and_code(client, bearer(token)) == (401, "TOKEN_MISSING_CLAIM")
 
 
+def future() -> int:
+    return int(time.time()) + 600
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param(lambda: {"exp": str(future())}, id="exp-string"),
+        pytest.param(lambda: {"exp": True}, id="exp-true"),
+        pytest.param(lambda: {"exp": float("inf")}, id="exp-infinite"),
+        pytest.param(lambda: {"iat": str(int(time.time()))}, id="iat-string"),
+        pytest.param(lambda: {"iat": True}, id="iat-true"),
+        pytest.param(lambda: {"nbf": "0"}, id="nbf-string"),
+        pytest.param(lambda: {"nbf": False}, id="nbf-false"),
+        pytest.param(lambda: {"exp": [future()]}, id="exp-list"),
+    ],
+)
+async def test_time_claim_that_is_not_a_number_is_401(client: TestClient, config: Config, changes: Any) -> None:
+    token = jwt.encode(claims(config, **changes()), load_or_create_secret(config.secret_path), "HS256")
+
+    assert await status_and_code(client, bearer(token)) == (401, "TOKEN_INVALID")
+
+
+async def test_time_claims_with_fractions_are_numbers_too(client: TestClient, config: Config) -> None:
+    now = time.time()
+    secret = load_or_create_secret(config.secret_path)
+    token = jwt.encode(claims(config, iat=now, nbf=now - 0.5, exp=now + 600.5), secret, "HS256")
+
+    assert await status_and_code(client, bearer(token)) == (200, None)
+
+
 async def test_token_for_another_location_is_403(client: TestClient, config: Config) -> None:
     token = jwt.encode(claims(config, location_id="elsewhere"), load_or_create_secret(config.secret_path), "HS256")
 
