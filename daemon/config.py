@@ -277,7 +277,7 @@ def _check(config: Config) -> None:
     # devices) provide them. Stations without a prep station would seed a kitchen where nothing is cooked
     # and where an item no rule claims, which goes to the first prep station, goes nowhere.
     if config.stations and not any(s.kind == "prep" for s in config.stations):
-        raise ConfigError("stations", "needs at least one prep station (kind = \"prep\"), not only expo")
+        raise ConfigError("stations", 'needs at least one prep station (kind = "prep"), not only expo')
     for i, rule in enumerate(config.routing):
         if rule.station not in ids:
             raise ConfigError(f"routing[{i}].station", f"no station with id {rule.station!r}")
