@@ -15,6 +15,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from daemon.api.context import STORE
 from daemon.app import build_app
 from daemon.config import Config, ConfigError, load_config
 from daemon.runtime import clear_runtime, write_runtime
@@ -71,7 +72,9 @@ async def serve(config: Config) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     notifier.ready(f"serving on {config.server.host}:{port}")
-    watchdog = asyncio.create_task(notifier.run_watchdog())
+    # A failed writer leaves the daemon answering reads but refusing every write: only a restart
+    # (which continues from the durable log) cures it, so stop feeding systemd's watchdog.
+    watchdog = asyncio.create_task(notifier.run_watchdog(healthy=lambda: app[STORE].ready))
     try:
         await stop.wait()
     finally:
