@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import os
+import resource
 import shutil
 import signal
 import sys
@@ -22,6 +23,8 @@ from daemon.runtime import clear_runtime, write_runtime
 from daemon.systemd_notify import SystemdNotifier
 
 log = logging.getLogger("heard.daemon")
+
+NOFILE_WHEN_UNLIMITED = 1_048_576  # Linux's default fs.nr_open: the most a soft limit may be when hard is unlimited
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -47,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
     )
+    soft, hard = raise_descriptor_limit()
+    log.info("descriptor limit nofile=%d hard=%d", soft, hard)
     # The fold makes many short-lived values per request; the default young-generation threshold (700)
     # ran a collection every few orders and the older generations ever more often as the state grew.
     gc.set_threshold(50_000, 20, 20)
@@ -54,6 +59,22 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(serve(config))
     except KeyboardInterrupt:
         pass
+
+
+def raise_descriptor_limit() -> tuple[int, int]:
+    """Raise the soft RLIMIT_NOFILE to the hard one; return both as they now are. Every POS connection,
+    screen, WebSocket, printer and database file is a descriptor, and the usual soft default (1024) is
+    sized for an interactive shell, not for a kitchen at rush."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = NOFILE_WHEN_UNLIMITED if hard == resource.RLIM_INFINITY else hard
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return soft, hard
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError) as exc:
+        log.warning("could not raise the descriptor limit soft=%d target=%d error=%s", soft, target, exc)
+        return soft, hard
+    return target, hard
 
 
 async def serve(config: Config) -> None:

@@ -57,3 +57,8 @@ def test_daemon_unit_runs_with_the_device_configuration() -> None:
 def test_a_configuration_error_is_not_restarted_in_a_loop() -> None:
     # heard-daemon exits 2 on a configuration error (tests/daemon/test_config.py).
     assert ("RestartPreventExitStatus", "2") in service_settings()
+
+
+def test_daemon_unit_sets_the_descriptor_limit() -> None:
+    # The daemon raises its soft limit to the hard one (tests/daemon/test_main.py); this is that hard one.
+    assert ("LimitNOFILE", "8192") in service_settings()
