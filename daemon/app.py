@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 from aiohttp import web
 
 from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, websocket
-from daemon.api.auth import make_auth_middleware
+from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
@@ -19,7 +19,7 @@ from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
 from daemon.identity import load_or_create_device
-from daemon.security.integration_tokens import IntegrationTokens
+from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
 
@@ -42,7 +42,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         )
     )
     store = Store(config.database_path, device.id, now_ms, retention_ms=config.store.retention_hours * 3_600_000)
-    tokens = IntegrationTokens(store.connect_reader)
+    tokens = IntegrationTokenCache(IntegrationTokens(store.connect_reader))
     app = web.Application(
         client_max_size=config.server.max_body_bytes,
         middlewares=[
@@ -53,10 +53,12 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[CONFIG] = config
     app[KITCHEN] = kitchen
     app[STORE] = store
+    app[INTEGRATION_TOKENS] = tokens
     hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
     store.subscribe(hub.publish)
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(integration_tokens_ctx)
     for table in (
         health.routes,
         openapi.routes,

@@ -21,7 +21,9 @@ from daemon.store.schema import prepare
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="heardctl", description="Operate a Heard daemon's data directory")
-    parser.add_argument("--config", type=Path, help="the daemon's TOML configuration, if it has one")
+    parser.add_argument(
+        "--config", type=Path, help="the daemon's TOML configuration, if it has one (default: $HEARD_CONFIG)"
+    )
     parser.add_argument("--data-dir", type=Path, help="the daemon's data directory")
     sub = parser.add_subparsers(dest="command", required=True)
 

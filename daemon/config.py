@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.domain.routing import pattern_error
+from daemon.security.jwt_tokens import JwksError, read_jwks
 
 
 class ConfigError(ValueError):
@@ -52,11 +53,14 @@ class DeviceConfig:
     name: str = "Heard KDS"
 
 
+MAX_LEEWAY_SECONDS = 300  # clock skew beyond five minutes is a broken clock, not skew: fix the clock
+
+
 @dataclass(frozen=True)
 class AuthConfig:
     issuer: str | None = None
     audience: str | None = None
-    leeway_seconds: int = 30
+    leeway_seconds: int = 30  # 0 to MAX_LEEWAY_SECONDS
     jwks_file: str | None = None
     hs256: bool = True  # accept tokens signed with the location secret (heardctl token)
 
@@ -145,16 +149,16 @@ def load_config(
     environ: Mapping[str, str] | None = None,
     overrides: Mapping[str, Any] | None = None,
 ) -> Config:
-    """File, then environment (HEARD_*), then flags; the embedded demo when there is no file."""
+    """File, then environment (HEARD_*), then flags; the embedded demo when there is no file.
+
+    The file is `path` (the --config flag), else $HEARD_CONFIG (the systemd unit sets it); an empty
+    HEARD_CONFIG counts as unset, so /etc/default/heard can switch a device back to the demo.
+    """
     environ = os.environ if environ is None else environ
-    raw: dict[str, Any] = dict(DEMO)
-    if path is not None:
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError("--config", f"{path} does not exist") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(str(path), f"not valid TOML: {exc}") from None
+    source = "--config"
+    if path is None and environ.get("HEARD_CONFIG"):
+        path, source = Path(environ["HEARD_CONFIG"]), "HEARD_CONFIG"
+    raw: dict[str, Any] = dict(DEMO) if path is None else _read(path, source)
     for var, (section, key) in _ENV.items():
         if var in environ:
             _put(raw, section, key, environ[var])
@@ -169,6 +173,21 @@ def load_config(
     config = _build(Config, raw, "")
     _check(config)
     return config
+
+
+def _read(path: Path, source: str) -> dict[str, Any]:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(source, f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise ConfigError(source, f"{path} is a directory, not a file") from None
+    except PermissionError:
+        raise ConfigError(source, f"{path} is not readable by this user") from None
+    except UnicodeDecodeError:
+        raise ConfigError(source, f"{path} is not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(str(path), f"not valid TOML: {exc}") from None
 
 
 def _put(raw: dict[str, Any], section: str | None, key: str, value: Any) -> None:
@@ -243,6 +262,7 @@ def _check(config: Config) -> None:
     for key in ("tenant_id", "location_id"):
         if not getattr(config.location, key).strip():
             raise ConfigError(f"location.{key}", "must not be empty")
+    _check_auth(config.auth)
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}
     for i, station in enumerate(config.stations):
@@ -253,6 +273,11 @@ def _check(config: Config) -> None:
         for printer in station.printers:
             if printer not in printers:
                 raise ConfigError(f"stations[{i}].printers", f"no printer with id {printer!r}")
+    # No stations at all is allowed: nothing is seeded, and the stations API (or the location's other
+    # devices) provide them. Stations without a prep station would seed a kitchen where nothing is cooked
+    # and where an item no rule claims, which goes to the first prep station, goes nowhere.
+    if config.stations and not any(s.kind == "prep" for s in config.stations):
+        raise ConfigError("stations", 'needs at least one prep station (kind = "prep"), not only expo')
     for i, rule in enumerate(config.routing):
         if rule.station not in ids:
             raise ConfigError(f"routing[{i}].station", f"no station with id {rule.station!r}")
@@ -264,3 +289,23 @@ def _check(config: Config) -> None:
     for i, printer in enumerate(config.printers):
         if printer.kind not in ("file", "network", "usb", "serial"):
             raise ConfigError(f"printers[{i}].kind", "must be file, network, usb or serial")
+
+
+def _check_auth(auth: AuthConfig) -> None:
+    """Refuse a door that could never open, or one whose keys are missing: both would turn every
+    token away at service time with nothing in the log but 401s."""
+    if not 0 <= auth.leeway_seconds <= MAX_LEEWAY_SECONDS:
+        raise ConfigError(
+            "auth.leeway_seconds", f"must be between 0 and {MAX_LEEWAY_SECONDS}, not {auth.leeway_seconds}"
+        )
+    if auth.jwks_file is None:
+        if not auth.hs256:
+            raise ConfigError("auth.hs256", "is false and there is no auth.jwks_file: no token could be accepted")
+        return
+    try:
+        jwks = read_jwks(auth.jwks_file)
+    except JwksError as exc:
+        raise ConfigError("auth.jwks_file", str(exc)) from None
+    if not jwks.by_kid and not auth.hs256:
+        message = f"{auth.jwks_file} has no EdDSA or ES256 key and auth.hs256 is false: no token could be accepted"
+        raise ConfigError("auth.jwks_file", message)

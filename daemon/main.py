@@ -8,6 +8,7 @@ import contextlib
 import gc
 import logging
 import os
+import resource
 import shutil
 import signal
 import sys
@@ -15,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from daemon.api.context import STORE
 from daemon.app import build_app
 from daemon.config import Config, ConfigError, load_config
 from daemon.runtime import clear_runtime, write_runtime
@@ -22,10 +24,14 @@ from daemon.systemd_notify import SystemdNotifier
 
 log = logging.getLogger("heard.daemon")
 
+NOFILE_WHEN_UNLIMITED = 1_048_576  # Linux's default fs.nr_open: the most a soft limit may be when hard is unlimited
+
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="heard-daemon", description="Heard kitchen display daemon")
-    parser.add_argument("--config", type=Path, help="TOML configuration file (default: the embedded demo)")
+    parser.add_argument(
+        "--config", type=Path, help="TOML configuration file (default: $HEARD_CONFIG, else the embedded demo)"
+    )
     parser.add_argument("--data-dir", type=Path, help="where the database, secret and device id live")
     parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8420)")
@@ -44,6 +50,8 @@ def main(argv: list[str] | None = None) -> None:
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
     )
+    soft, hard = raise_descriptor_limit()
+    log.info("descriptor limit nofile=%d hard=%d", soft, hard)
     # The fold makes many short-lived values per request; the default young-generation threshold (700)
     # ran a collection every few orders and the older generations ever more often as the state grew.
     gc.set_threshold(50_000, 20, 20)
@@ -51,6 +59,22 @@ def main(argv: list[str] | None = None) -> None:
         asyncio.run(serve(config))
     except KeyboardInterrupt:
         pass
+
+
+def raise_descriptor_limit() -> tuple[int, int]:
+    """Raise the soft RLIMIT_NOFILE to the hard one; return both as they now are. Every POS connection,
+    screen, WebSocket, printer and database file is a descriptor, and the usual soft default (1024) is
+    sized for an interactive shell, not for a kitchen at rush."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = NOFILE_WHEN_UNLIMITED if hard == resource.RLIM_INFINITY else hard
+    if soft == resource.RLIM_INFINITY or soft >= target:
+        return soft, hard
+    try:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+    except (ValueError, OSError) as exc:
+        log.warning("could not raise the descriptor limit soft=%d target=%d error=%s", soft, target, exc)
+        return soft, hard
+    return target, hard
 
 
 async def serve(config: Config) -> None:
@@ -69,7 +93,9 @@ async def serve(config: Config) -> None:
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     notifier.ready(f"serving on {config.server.host}:{port}")
-    watchdog = asyncio.create_task(notifier.run_watchdog())
+    # A failed writer leaves the daemon answering reads but refusing every write: only a restart
+    # (which continues from the durable log) cures it, so stop feeding systemd's watchdog.
+    watchdog = asyncio.create_task(notifier.run_watchdog(healthy=lambda: app[STORE].ready))
     try:
         await stop.wait()
     finally:

@@ -6,7 +6,7 @@ import asyncio
 import logging
 import os
 import socket
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 log = logging.getLogger(__name__)
 
@@ -56,11 +56,22 @@ class SystemdNotifier:
         """Half the watchdog timeout, as systemd recommends."""
         return self._watchdog_usec / 2_000_000 if self._watchdog_usec else None
 
-    async def run_watchdog(self) -> None:
-        """Ping from the event loop itself: if the loop is stuck, the pings stop and systemd restarts us."""
+    async def run_watchdog(self, healthy: Callable[[], bool] = lambda: True) -> None:
+        """Ping from the event loop itself, and only while `healthy()`: a stuck loop or a broken part
+        (the store's writer) stops the pings, and systemd restarts us after WatchdogSec."""
         interval = self.watchdog_interval()
         if interval is None or not self._address:
             return
+        withheld = False
         while True:
-            self.notify("WATCHDOG=1")
+            if healthy():
+                if withheld:
+                    log.warning("healthy again; resuming watchdog pings")
+                    self.notify("STATUS=serving")
+                withheld = False
+                self.notify("WATCHDOG=1")
+            elif not withheld:
+                log.critical("unhealthy; withholding watchdog pings so that systemd restarts the daemon")
+                self.notify("STATUS=unhealthy: watchdog pings withheld, waiting for systemd to restart us")
+                withheld = True
             await asyncio.sleep(interval)

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from aiohttp import web
 
 from daemon.domain.errors import Forbidden, Unauthorized, ValidationFailed
-from daemon.security.integration_tokens import IntegrationTokens, TokenRecord
+from daemon.security.integration_tokens import IntegrationTokenCache, TokenRecord
 from daemon.security.jwt_tokens import Principal, TokenVerifier
 from daemon.security.policy import authorize
 
@@ -15,10 +17,11 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WEBSOCKET_PATH = "/api/v1/ws"
 PRINCIPAL = web.RequestKey("principal", Principal)
 INTEGRATION = web.RequestKey("integration", TokenRecord)
+INTEGRATION_TOKENS = web.AppKey("integration_tokens", IntegrationTokenCache)
 
 
 def make_auth_middleware(
-    *, verifier: TokenVerifier, integration_tokens: IntegrationTokens, location_id: str
+    *, verifier: TokenVerifier, integration_tokens: IntegrationTokenCache, location_id: str
 ) -> Callable[[web.Request, Handler], Awaitable[web.StreamResponse]]:
     @web.middleware
     async def auth_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -26,7 +29,7 @@ def make_auth_middleware(
         if path.startswith("/api/v1/"):
             request[PRINCIPAL] = verifier.verify(_bearer(request))
         elif path.startswith("/integrators/"):
-            _check_integration(request, integration_tokens, location_id)
+            await _check_integration(request, integration_tokens, location_id)
         return await handler(request)
 
     return auth_middleware
@@ -42,9 +45,20 @@ def _bearer(request: web.Request) -> str:
     raise Unauthorized("an Authorization: Bearer <JWT> header is required", code="TOKEN_MISSING")
 
 
-def _check_integration(request: web.Request, tokens: IntegrationTokens, location_id: str) -> None:
+async def integration_tokens_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Read the token table before serving, then keep re-reading it (after the store: it makes the table)."""
+    tokens = app[INTEGRATION_TOKENS]
+    await tokens.refresh()
+    refresher = asyncio.create_task(tokens.run())
+    yield
+    refresher.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await refresher
+
+
+async def _check_integration(request: web.Request, tokens: IntegrationTokenCache, location_id: str) -> None:
     token = request.headers.get("x-integration-token", "")
-    record = tokens.verify(token) if token else None
+    record = await tokens.verify(token) if token else None
     if record is None:
         raise Unauthorized("x-integration-token is missing, unknown or revoked", code="INVALID_INTEGRATION_TOKEN")
     location = request.headers.get("x-location-id")

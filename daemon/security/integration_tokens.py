@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
+import logging
+import math
 import secrets
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+
+from daemon.domain.errors import HeardError
+
+log = logging.getLogger(__name__)
 
 INTEGRATION_TOKENS_DDL = (
     "CREATE TABLE IF NOT EXISTS integration_tokens ("
@@ -16,6 +25,11 @@ INTEGRATION_TOKENS_DDL = (
     " created_at TEXT NOT NULL, revoked_at TEXT)"
 )
 PREFIX = "hit_"
+
+REFRESH_SECONDS = 1.0  # the table is re-read this often, so heardctl's revokes reach the daemon
+MIN_GAP_SECONDS = 0.1  # and never more often than this, however many unknown tokens arrive
+MISS_WAIT_SECONDS = 1.0  # the longest a request with an unknown token waits for the next read
+REVOCATION_SECONDS = 2.0  # the promise (docs/operations.md): a token revoked this long ago is refused
 
 
 @dataclass(frozen=True)
@@ -38,7 +52,6 @@ def _now() -> str:
 class IntegrationTokens:
     def __init__(self, connect: Callable[[], sqlite3.Connection]) -> None:
         self._connect = connect
-        self._reader: sqlite3.Connection | None = None
 
     def create(self, name: str) -> tuple[TokenRecord, str]:
         token = PREFIX + secrets.token_urlsafe(32)
@@ -76,15 +89,107 @@ class IntegrationTokens:
             conn.close()
         return cur.rowcount
 
-    def verify(self, token: str) -> TokenRecord | None:
-        """One indexed read per request, so a revoke from heardctl takes effect on the next request."""
+    def active(self) -> dict[str, TokenRecord]:
+        """Every token not revoked, by the hash of its secret: what IntegrationTokenCache holds."""
+        conn = self._connect()
+        try:
+            rows = conn.execute(
+                "SELECT token_hash, id, name, created_at, revoked_at FROM integration_tokens WHERE revoked_at IS NULL"
+            ).fetchall()
+        finally:
+            conn.close()
+        return {row[0]: TokenRecord(*row[1:]) for row in rows}
+
+
+class IntegrationTokenCache:
+    """The active tokens in memory: checking one is a hash and a dict lookup, never SQLite on the loop.
+
+    heardctl creates and revokes tokens from another process, so `run` re-reads the table off the loop
+    every REFRESH_SECONDS, and sooner when a request brings a token it does not know (one created a
+    moment ago works on its first request). Such requests share reads, at most one per MIN_GAP_SECONDS,
+    so a flood of bad tokens costs the database nothing per request. A token is accepted only on the
+    strength of a read begun at most REVOCATION_SECONDS ago: if the table cannot be read, integrators
+    get 503 rather than a revoked token being honoured past the promised delay.
+    """
+
+    def __init__(
+        self,
+        tokens: IntegrationTokens,
+        *,
+        refresh_seconds: float = REFRESH_SECONDS,
+        min_gap_seconds: float = MIN_GAP_SECONDS,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._tokens = tokens
+        self._refresh = refresh_seconds
+        self._min_gap = min_gap_seconds
+        self._clock = clock
+        self._active: dict[str, TokenRecord] = {}
+        self._read_at = -math.inf  # when the last good read began
+        self._wake = asyncio.Event()
+        self._next_read: asyncio.Future[None] | None = None
+        self._running = False
+        self._failing = False
+        self.reads = 0  # good reads of the table so far
+
+    async def verify(self, token: str) -> TokenRecord | None:
         if not token.startswith(PREFIX):
             return None
-        if self._reader is None:
-            self._reader = self._connect()
-        row = self._reader.execute(
-            "SELECT id, name, created_at, revoked_at FROM integration_tokens WHERE token_hash = ?", (_hash(token),)
-        ).fetchone()
-        if row is None or row[3] is not None:
-            return None
-        return TokenRecord(*row)
+        digest = _hash(token)
+        if digest not in self._active or self._stale():
+            await self._fresh_read()
+            if self._stale():
+                raise HeardError(
+                    "integration tokens cannot be checked: the token table is unreadable",
+                    code="STORE_UNAVAILABLE",
+                    status=503,
+                )
+        return self._active.get(digest)
+
+    def _stale(self) -> bool:
+        return self._clock() - self._read_at > REVOCATION_SECONDS
+
+    async def _fresh_read(self) -> None:
+        """Wait (a bounded time) for a read that begins after this call."""
+        if not self._running:
+            return
+        if self._next_read is None:
+            self._next_read = asyncio.get_running_loop().create_future()
+        self._wake.set()
+        # shield: a client that hangs up must not cancel the read other requests wait for.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(asyncio.shield(self._next_read), MISS_WAIT_SECONDS)
+
+    async def refresh(self) -> None:
+        """Read the table once, off the loop; on failure keep what is known (it goes stale in time)."""
+        self._wake.clear()
+        waiting, self._next_read = self._next_read, None
+        began = self._clock()
+        try:
+            active = await asyncio.to_thread(self._tokens.active)
+        except Exception as exc:  # noqa: BLE001 - a failed read must not end the reads that follow
+            if not self._failing:
+                log.error("integration tokens unreadable error=%r; integrators get 503 until a read succeeds", exc)
+            self._failing = True
+        else:
+            if self._failing:
+                log.info("integration tokens readable again tokens=%d", len(active))
+            self._active, self._read_at, self._failing = active, began, False
+            self.reads += 1
+        finally:
+            if waiting is not None and not waiting.done():
+                waiting.set_result(None)
+
+    async def run(self) -> None:
+        """Refresh every REFRESH_SECONDS, or after MIN_GAP_SECONDS when a request met an unknown token."""
+        self._running = True
+        try:
+            while True:
+                await asyncio.sleep(self._min_gap)  # a rate limit, not synchronisation
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), self._refresh - self._min_gap)
+                await self.refresh()
+        finally:
+            self._running = False
+            if self._next_read is not None and not self._next_read.done():
+                self._next_read.set_result(None)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import secrets
 import time
@@ -19,6 +20,7 @@ from daemon.domain.errors import Forbidden, Unauthorized
 log = logging.getLogger(__name__)
 
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "roles", "location_id")
+TIME_CLAIMS = ("exp", "nbf", "iat")
 _PUBLIC_ALGORITHMS = {"EdDSA": OKPAlgorithm, "ES256": ECAlgorithm}
 
 
@@ -41,29 +43,59 @@ class JwtSettings:
     jwks_file: str | None = None
 
 
-@dataclass
-class _Keys:
-    by_kid: dict[str, tuple[str, Any]] = field(default_factory=dict)
+class JwksError(ValueError):
+    """The JWKS file is missing, unreadable or malformed: one line saying which."""
 
 
-def load_jwks(path: str) -> dict[str, tuple[str, Any]]:
-    """kid → (algorithm, public key) from a JWKS file: the offline cache of headquarters' keys."""
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+@dataclass(frozen=True)
+class Jwks:
+    by_kid: dict[str, tuple[str, Any]] = field(default_factory=dict)  # kid → (algorithm, public key)
+    ignored: tuple[str, ...] = ()  # why each other entry was left out, for the start-up log
+
+
+def read_jwks(path: str) -> Jwks:
+    """The offline cache of headquarters' keys. Keys of other algorithms are ignored (and reported);
+    a file that cannot be read or parsed raises JwksError, because a door that silently lost its keys
+    would refuse every headquarters token with no hint why."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise JwksError(f"{path} does not exist") from None
+    except IsADirectoryError:
+        raise JwksError(f"{path} is a directory, not a file") from None
+    except PermissionError:
+        raise JwksError(f"{path} is not readable by this user") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise JwksError(f"{path} is not JSON: {exc}") from None
+    entries = data.get("keys") if isinstance(data, dict) else None
+    if not isinstance(entries, list):
+        raise JwksError(f'{path} is not a JWKS: it needs {{"keys": [...]}}')
     keys: dict[str, tuple[str, Any]] = {}
-    for jwk in data.get("keys", []):
+    ignored: list[str] = []
+    for i, jwk in enumerate(entries):
+        if not isinstance(jwk, dict):
+            raise JwksError(f"{path}: keys[{i}] is not an object")
         kid, kty = jwk.get("kid"), jwk.get("kty")
         alg = jwk.get("alg") or ("EdDSA" if kty == "OKP" else "ES256" if kty == "EC" else None)
         if not kid or alg not in _PUBLIC_ALGORITHMS:
-            log.warning("ignoring jwk kid=%s kty=%s alg=%s: only EdDSA and ES256 are accepted", kid, kty, alg)
+            ignored.append(f"kid={kid} kty={kty} alg={alg}")
             continue
-        keys[kid] = (alg, _PUBLIC_ALGORITHMS[alg].from_jwk(json.dumps(jwk)))
-    return keys
+        if "d" in jwk:
+            raise JwksError(f"{path}: key {kid!r} is a private key; a device needs only the public half")
+        try:
+            keys[str(kid)] = (alg, _PUBLIC_ALGORITHMS[alg].from_jwk(json.dumps(jwk)))
+        except (jwt.InvalidKeyError, ValueError, KeyError, TypeError) as exc:
+            raise JwksError(f"{path}: key {kid!r} is not a valid {alg} key: {exc}") from None
+    return Jwks(keys, tuple(ignored))
 
 
 class TokenVerifier:
     def __init__(self, settings: JwtSettings) -> None:
         self.settings = settings
-        self._public = load_jwks(settings.jwks_file) if settings.jwks_file else {}
+        jwks = read_jwks(settings.jwks_file) if settings.jwks_file else Jwks()
+        for entry in jwks.ignored:
+            log.warning("ignoring jwk %s: only EdDSA and ES256 keys with a kid are accepted", entry)
+        self._public = jwks.by_kid
 
     def verify(self, token: str) -> Principal:
         try:
@@ -72,6 +104,7 @@ class TokenVerifier:
             raise Unauthorized("the token is not a JWT", code="TOKEN_INVALID") from None
         alg = header.get("alg")
         key, algorithm = self._key_for(alg, header.get("kid"))
+        _check_time_claims(token)
         s = self.settings
         try:
             claims = jwt.decode(
@@ -120,6 +153,30 @@ class TokenVerifier:
             name=str(name) if name is not None else None,
             permissions=frozenset(str(p) for p in permissions) if isinstance(permissions, list) else frozenset(),
         )
+
+
+def _check_time_claims(token: str) -> None:
+    """exp, nbf and iat must be NumericDates (RFC 7519 §2): JSON numbers. PyJWT converts them with int(),
+    so it would take "1999999999" as a date and `true` as 1970-01-01T00:00:01. Checked on the unverified
+    claims, before the signature, because a check that can only refuse needs no trust in them."""
+    try:
+        claims = jwt.decode(token, options={"verify_signature": False})
+    except jwt.PyJWTError as exc:
+        raise Unauthorized(f"the token was refused: {exc}", code="TOKEN_INVALID") from None
+    for name in TIME_CLAIMS:
+        if name in claims and (wrong := _not_a_numeric_date(claims[name])):
+            raise Unauthorized(f"the {name} claim must be a number of seconds, not {wrong}", code="TOKEN_INVALID")
+
+
+def _not_a_numeric_date(value: Any) -> str | None:
+    """What the value is instead of a finite JSON number, or None when it is one."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int):
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "infinite"
+    return {str: "a string", list: "a list", dict: "an object", type(None): "null"}.get(type(value), "a value")
 
 
 def mint_token(

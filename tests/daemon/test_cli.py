@@ -40,7 +40,7 @@ def test_integration_token_create_list_revoke(tmp_path: Path) -> None:
     config = load_config(data_dir=tmp_path, environ={})
     prepare(config.database_path)
     tokens = IntegrationTokens(lambda: sqlite3.connect(config.database_path))
-    assert tokens.verify(token) is not None
+    assert [r.name for r in tokens.active().values()] == ["pos-1"]
 
     listed = json.loads(heardctl(tmp_path, "integration-token", "list").stdout)
     revoked = heardctl(tmp_path, "integration-token", "revoke", "pos-1")
@@ -48,7 +48,7 @@ def test_integration_token_create_list_revoke(tmp_path: Path) -> None:
     assert [t["name"] for t in listed] == ["pos-1"]
     assert token not in json.dumps(listed)  # the secret is never shown again
     assert revoked.returncode == 0
-    assert tokens.verify(token) is None
+    assert tokens.active() == {}
 
 
 def test_status_prints_identity_and_stations(tmp_path: Path) -> None:

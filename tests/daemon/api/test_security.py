@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
 import json
 import os
+import secrets
+import sqlite3
 import stat
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -18,15 +22,21 @@ from aiohttp.test_utils import TestClient
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from jwt.algorithms import OKPAlgorithm
 
-from daemon.api.context import STORE
+from daemon.api.auth import INTEGRATION_TOKENS
 from daemon.app import build_app
 from daemon.config import Config, load_config
 from daemon.domain.errors import Forbidden
-from daemon.security.integration_tokens import IntegrationTokens
+from daemon.security.integration_tokens import (
+    MIN_GAP_SECONDS,
+    MISS_WAIT_SECONDS,
+    REFRESH_SECONDS,
+    REVOCATION_SECONDS,
+)
 from daemon.security.jwt_tokens import Principal, load_or_create_secret
 from daemon.security.policy import authorize
 
 TICKETS = "/api/v1/kds/stations/grill/tickets"
+ACTIVE_ORDERS = "/integrators/kds-orders/active"
 
 
 def claims(config: Config, **changes: Any) -> dict[str, Any]:
@@ -74,6 +84,37 @@ async def test_token_without_exp_is_401(client: TestClient, config: Config) -> N
     token = jwt.encode(claims(config, exp=None), load_or_create_secret(config.secret_path), "HS256")
 
     assert await status_and_code(client, bearer(token)) == (401, "TOKEN_MISSING_CLAIM")
+
+
+def future() -> int:
+    return int(time.time()) + 600
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        pytest.param(lambda: {"exp": str(future())}, id="exp-string"),
+        pytest.param(lambda: {"exp": True}, id="exp-true"),
+        pytest.param(lambda: {"exp": float("inf")}, id="exp-infinite"),
+        pytest.param(lambda: {"iat": str(int(time.time()))}, id="iat-string"),
+        pytest.param(lambda: {"iat": True}, id="iat-true"),
+        pytest.param(lambda: {"nbf": "0"}, id="nbf-string"),
+        pytest.param(lambda: {"nbf": False}, id="nbf-false"),
+        pytest.param(lambda: {"exp": [future()]}, id="exp-list"),
+    ],
+)
+async def test_time_claim_that_is_not_a_number_is_401(client: TestClient, config: Config, changes: Any) -> None:
+    token = jwt.encode(claims(config, **changes()), load_or_create_secret(config.secret_path), "HS256")
+
+    assert await status_and_code(client, bearer(token)) == (401, "TOKEN_INVALID")
+
+
+async def test_time_claims_with_fractions_are_numbers_too(client: TestClient, config: Config) -> None:
+    now = time.time()
+    secret = load_or_create_secret(config.secret_path)
+    token = jwt.encode(claims(config, iat=now, nbf=now - 0.5, exp=now + 600.5), secret, "HS256")
+
+    assert await status_and_code(client, bearer(token)) == (200, None)
 
 
 async def test_token_for_another_location_is_403(client: TestClient, config: Config) -> None:
@@ -126,14 +167,100 @@ async def test_issuer_and_audience_are_checked_when_configured(tmp_path: Path, a
     assert (await client.get(TICKETS, headers=bearer(wrong))).status == 401
 
 
-async def test_revoked_integration_token_is_refused_on_the_next_request(
+async def heardctl(config: Config, *args: str) -> str:
+    """heardctl as the operator runs it: another process writing the same database."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        "from daemon.cli import main; main()",
+        "--data-dir",
+        str(config.data_dir),
+        *args,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await proc.communicate()
+    assert proc.returncode == 0, err.decode()
+    return out.decode()
+
+
+async def answers_within(client: TestClient, headers: dict[str, str], status: int, seconds: float) -> None:
+    """Poll until the integrator API answers `status`; fail if that takes longer than `seconds`."""
+    deadline = time.monotonic() + seconds
+    seen: list[int] = []
+    while time.monotonic() < deadline:
+        seen.append((await client.get(ACTIVE_ORDERS, headers=headers)).status)
+        if seen[-1] == status:
+            return
+        await asyncio.sleep(0.02)  # polling a condition with a deadline
+    raise AssertionError(f"no {status} within {seconds} s; got {sorted(set(seen))}")
+
+
+def integrator_headers(config: Config, token: str) -> dict[str, str]:
+    return {"x-integration-token": token, "x-location-id": config.location.location_id, "x-device-ids": "all"}
+
+
+async def test_revoked_integration_token_is_refused_within_the_promised_delay(
+    client: TestClient, config: Config, pos: dict[str, str]
+) -> None:
+    assert (await client.get(ACTIVE_ORDERS, headers=pos)).status == 200
+
+    await heardctl(config, "integration-token", "revoke", "test-pos")
+
+    await answers_within(client, pos, 401, REVOCATION_SECONDS)
+
+
+async def test_token_created_by_heardctl_works_on_its_first_request(client: TestClient, config: Config) -> None:
+    token = (await heardctl(config, "integration-token", "create", "--name", "new-pos")).split()[-1]
+
+    resp = await client.get(ACTIVE_ORDERS, headers=integrator_headers(config, token))
+
+    assert resp.status == 200
+
+
+async def test_known_integration_token_is_checked_without_reading_the_database(
     client: TestClient, pos: dict[str, str]
 ) -> None:
-    before = await client.get("/integrators/kds-orders/active", headers=pos)
-    IntegrationTokens(client.app[STORE].connect_reader).revoke("test-pos")
-    after = await client.get("/integrators/kds-orders/active", headers=pos)
+    tokens = client.app[INTEGRATION_TOKENS]
+    assert (await client.get(ACTIVE_ORDERS, headers=pos)).status == 200  # the fixture's new token is learnt
+    before, start = tokens.reads, time.monotonic()
 
-    assert (before.status, after.status) == (200, 401)
+    statuses = [(await client.get(ACTIVE_ORDERS, headers=pos)).status for _ in range(100)]
+
+    elapsed = time.monotonic() - start
+    assert statuses == [200] * 100
+    assert tokens.reads - before <= 1 + elapsed / REFRESH_SECONDS  # the periodic re-reads, nothing per request
+
+
+async def test_flood_of_unknown_integration_tokens_shares_a_few_table_reads(client: TestClient, config: Config) -> None:
+    tokens = client.app[INTEGRATION_TOKENS]
+    floods = [integrator_headers(config, "hit_" + secrets.token_urlsafe(32)) for _ in range(200)]
+    before, start = tokens.reads, time.monotonic()
+
+    responses = await asyncio.gather(*(client.get(ACTIVE_ORDERS, headers=h) for h in floods))
+
+    elapsed = time.monotonic() - start
+    assert [r.status for r in responses] == [401] * 200
+    reads = tokens.reads - before
+    assert reads <= 2 + elapsed / MIN_GAP_SECONDS and reads < 20, (reads, elapsed)
+
+
+async def test_integration_tokens_get_503_while_the_token_table_is_unreadable(
+    client: TestClient, config: Config, pos: dict[str, str]
+) -> None:
+    assert (await client.get(ACTIVE_ORDERS, headers=pos)).status == 200
+    away = sqlite3.connect(config.database_path)
+    away.execute("ALTER TABLE integration_tokens RENAME TO integration_tokens_away")
+    away.commit()
+    try:
+        # No read can tell whether the token was revoked meanwhile: after the promised delay, 503.
+        await answers_within(client, pos, 503, REVOCATION_SECONDS + MISS_WAIT_SECONDS)
+    finally:
+        away.execute("ALTER TABLE integration_tokens_away RENAME TO integration_tokens")
+        away.commit()
+        away.close()
+
+    await answers_within(client, pos, 200, REFRESH_SECONDS + MISS_WAIT_SECONDS)
 
 
 async def test_missing_location_header_is_400(client: TestClient, pos: dict[str, str]) -> None:
