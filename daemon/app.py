@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import AsyncIterator, Callable
 
@@ -75,6 +76,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
 async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     store = app[STORE]
     await store.open()
+    # What start-up loaded (the kitchen's live state) is long-lived: keep it out of every collection.
+    gc.freeze()
     app[HUB].committed_pos = store.last_pos
     await seed_setup(app)
     eviction = asyncio.create_task(_evict_periodically(store))

@@ -24,6 +24,9 @@ def pattern_error(text: str) -> str | None:
     return None
 
 
+_ROUTED_MAX = 4096
+
+
 def _unique(ids: list[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(ids))
 
@@ -39,6 +42,9 @@ class Routing:
     _patterns: tuple[tuple[re.Pattern[str], str], ...] = field(init=False, repr=False, compare=False)
     _fallback: tuple[str, ...] = field(init=False, repr=False, compare=False)
     _expo: tuple[str, ...] = field(init=False, repr=False, compare=False)
+    _routed: dict[tuple[str, str | None, str | None], tuple[str, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         known = [r for r in self.rules if r.station_id in self.stations]
@@ -64,11 +70,17 @@ class Routing:
 
     def route(self, *, name: str, menu_item_id: str | None, category: str | None) -> tuple[str, ...]:
         """Prep stations by the most specific matching rules (menu item, category, name, default),
-        then every expo station."""
-        prep = self._prep_stations(name, menu_item_id, category)
-        if not self._expo:
-            return prep
-        return _unique([*prep, *self._expo])
+        then every expo station. A menu is a few hundred dishes sold again and again, so answers are
+        remembered (per routing value: a setup change builds a new one), up to _ROUTED_MAX of them."""
+        key = (name, menu_item_id, category)
+        routed = self._routed.get(key)
+        if routed is None:
+            prep = self._prep_stations(name, menu_item_id, category)
+            routed = _unique([*prep, *self._expo]) if self._expo else prep
+            if len(self._routed) >= _ROUTED_MAX:
+                self._routed.clear()
+            self._routed[key] = routed
+        return routed
 
     def _prep_stations(self, name: str, menu_item_id: str | None, category: str | None) -> tuple[str, ...]:
         if menu_item_id is not None and menu_item_id in self._by_menu_item:
