@@ -142,7 +142,9 @@ def _replaced(order: Order, event: Event) -> Order:
 def _merged(old: Item | None, new: Item, at_ms: int) -> Item:
     if old is None:
         return _stamped(new, at_ms, ItemFlag.ADDED)
-    if old.is_live and old.same_content(new):
+    # Resent unchanged, a line stays as it is: a POS resending the whole order to change a tip must
+    # not revive a dish a manager voided. A deleted line sent again is the POS adding it back.
+    if old.flag is not ItemFlag.DELETED and old.same_content(new):
         return old
     # A modification is new work for the kitchen, so the line starts again at pending. The seed's
     # transition table governs status requests; a POS edit is not one.
@@ -189,6 +191,8 @@ def _item_status_set(order: Order, event: Event) -> Order:
     if item is None:
         raise ItemNotFound(f"item {item_id} not found")
     target = ItemStatus(event.payload["status"])
+    if item.flag is ItemFlag.VOIDED:
+        raise InvalidEvent(f"item {item_id} was voided", code="ITEM_VOIDED")
     if not item.is_live:
         raise InvalidEvent(f"item {item_id} was deleted from the order", code="ITEM_DELETED")
     if target not in ITEM_TRANSITIONS[item.status]:
@@ -238,6 +242,29 @@ def _ticket_action(action: TicketAction) -> Callable[[Order, Event], Order]:
     return handle
 
 
+def _ticket_voided(order: Order, event: Event) -> Order:
+    ticket = _ticket(order, event)
+    allowed_from, _ = TICKET_TRANSITIONS[TicketAction.VOID]
+    if ticket.status not in allowed_from:
+        raise InvalidEvent(f"cannot void a ticket that is {ticket.status.value}", code="INVALID_TICKET_TRANSITION")
+    return _voided(order, [ticket], event.at_ms)
+
+
+def _voided(order: Order, tickets: Iterable[Ticket], at_ms: int) -> Order:
+    """Void tickets — a manager's void, a skipped course, a canceled order's held tickets — and with
+    each its live, unfinished items: nothing may wait for food no station will make. Items already
+    done stay as they are (the food exists); voided items stay visible, struck through."""
+    items = dict(order.items)
+    changed = dict(order.tickets)
+    for ticket in tickets:
+        for item in order.items_of(ticket):
+            current = items[item.id]
+            if current.is_live and not current.is_done:
+                items[item.id] = evolve(current, flag=ItemFlag.VOIDED, updated_ms=at_ms)
+        changed[ticket.id] = evolve(ticket, status=TicketStatus.VOIDED, updated_ms=at_ms)
+    return evolve(order, items=items, tickets=changed)
+
+
 def _priority_set(order: Order, event: Event) -> Order:
     ticket = _ticket(order, event)
     if ticket.status is TicketStatus.VOIDED:
@@ -283,12 +310,15 @@ def _course_skipped(order: Order, event: Event) -> Order:
     if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
     at = event.at_ms
-    tickets = dict(order.tickets)
-    for t in order.tickets.values():  # rule 3: skipping voids the course's unstarted tickets
-        if t.course == course.number and t.status in (TicketStatus.HELD, TicketStatus.PENDING):
-            tickets[t.id] = evolve(t, status=TicketStatus.VOIDED, updated_ms=at)
+    # Rule 3: skipping voids the course's unstarted tickets, as a manager's void would (their items too).
+    unstarted = [
+        t
+        for t in order.tickets.values()
+        if t.course == course.number and t.status in (TicketStatus.HELD, TicketStatus.PENDING)
+    ]
+    order = _voided(order, unstarted, at)
     skipped = evolve(course, status=CourseStatus.SKIPPED, updated_ms=at)
-    return evolve(order, tickets=tickets, courses={**order.courses, course.number: skipped})
+    return evolve(order, courses={**order.courses, course.number: skipped})
 
 
 _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
@@ -300,7 +330,7 @@ _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
     OrderEvents.TICKET_READIED: _ticket_action(TicketAction.READY),
     OrderEvents.TICKET_BUMPED: _ticket_action(TicketAction.BUMP),
     OrderEvents.TICKET_RECALLED: _ticket_action(TicketAction.RECALL),
-    OrderEvents.TICKET_VOIDED: _ticket_action(TicketAction.VOID),
+    OrderEvents.TICKET_VOIDED: _ticket_voided,
     OrderEvents.TICKET_PRIORITY_SET: _priority_set,
     OrderEvents.COURSE_FIRED: _course_fired,
     OrderEvents.COURSE_HELD: _course_held,

@@ -46,6 +46,7 @@ class ItemFlag(StrEnum):
     ADDED = "added"
     MODIFIED = "modified"
     DELETED = "deleted"
+    VOIDED = "voided"
 
 
 class TicketStatus(StrEnum):
@@ -185,8 +186,8 @@ class Item:
 
     @property
     def is_live(self) -> bool:
-        """Deleted items stay visible (struck through) but count for nothing."""
-        return self.flag is not ItemFlag.DELETED
+        """Deleted and voided items stay visible (struck through) but count for nothing."""
+        return self.flag is not ItemFlag.DELETED and self.flag is not ItemFlag.VOIDED
 
     def same_content(self, other: Item) -> bool:
         """Whether an update changed what the kitchen must cook (status and flags aside)."""

@@ -49,7 +49,7 @@ def settle(order: Order, at_ms: int) -> Order:
     started = {t.course for t in tickets.values() if t.started_ms is not None}
     courses = {n: _settle_course(c, live_by_course.get(n, []), n in started, at_ms) for n, c in order.courses.items()}
     live = [i for items in live_by_course.values() for i in items]
-    status = _order_status(order.canceled, live)
+    status = _order_status(order.canceled, bool(order.items), live)
     return evolve(order, tickets=tickets, courses=courses, status=status, updated_ms=max(order.updated_ms, at_ms))
 
 
@@ -102,7 +102,8 @@ def _moved(ticket: Ticket, status: TicketStatus, at_ms: int) -> Ticket:
 def _settle_course(course: Course, live: list[Item], ticket_started: bool, at_ms: int) -> Course:
     if course.status in (CourseStatus.HELD, CourseStatus.SKIPPED):
         return course
-    done = bool(live) and all(i.status in ITEM_DONE for i in live)
+    # Complete once nothing live is left to make: items voided or deleted do not keep a course open.
+    done = all(i.status in ITEM_DONE for i in live)
     if done:
         if course.status is CourseStatus.COMPLETE:
             return course
@@ -116,11 +117,14 @@ def _settle_course(course: Course, live: list[Item], ticket_started: bool, at_ms
     return course
 
 
-def _order_status(canceled: bool, live: list[Item]) -> OrderStatus:
+def _order_status(canceled: bool, has_items: bool, live: list[Item]) -> OrderStatus:
+    """From the live items only. An order that had items but has none live (all voided or deleted)
+    has nothing left for the kitchen: it reports served, so it leaves the active lists instead of
+    waiting there forever. An order that never had an item is pending: its items are still to come."""
     if canceled:
         return OrderStatus.CANCELED
     if not live:
-        return OrderStatus.PENDING
+        return OrderStatus.SERVED if has_items else OrderStatus.PENDING
     if all(i.status is ItemStatus.SERVED for i in live):
         return OrderStatus.SERVED
     if all(i.status in ITEM_DONE for i in live):

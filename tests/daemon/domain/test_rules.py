@@ -388,3 +388,99 @@ def test_update_of_missing_order_is_not_found() -> None:
         commands.replace_order(None, fields, items, KITCHEN)
 
     assert caught.value.status == 404
+
+
+# ---- no item lost, no course stranded --------------------------------------------------------
+
+
+def fired_seed() -> dict[str, object]:
+    """The seed order with both courses fired: Hamburger at grill (1), Vanilla Shake at cold (2), both at expo."""
+    body = seed()
+    for item in body["items"]:
+        item["courseStatus"] = "fire"
+    return body
+
+
+def test_void_marks_the_tickets_unfinished_items_voided() -> None:
+    k = Kitchen()
+    order = k.create()
+
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    assert k.item("Hamburger").flag is ItemFlag.VOIDED
+    assert not k.item("Hamburger").is_live
+
+
+def test_voided_ticket_does_not_keep_its_course_from_completing() -> None:
+    k = Kitchen()
+    order = k.create(fired_seed())
+
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    assert order.courses[1].status is CourseStatus.COMPLETE
+
+
+def test_voided_ticket_does_not_keep_its_order_from_completing() -> None:
+    k = Kitchen()
+    order = k.create(fired_seed())
+    order = k.do(commands.ticket_action(order, "cold", TicketAction.BUMP))
+
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    assert order.status is OrderStatus.READY
+
+
+def test_order_whose_items_are_all_voided_reports_served() -> None:
+    k = Kitchen()
+    order = k.create(fired_seed())
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    order = k.do(commands.ticket_action(order, "cold", TicketAction.VOID))
+
+    assert order.status is OrderStatus.SERVED
+
+
+def test_full_update_resending_a_voided_item_unchanged_keeps_it_voided() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+    fields, items = intake.check_order(seed(tip="5.00"))
+
+    k.do(commands.replace_order(k.order, fields, items, KITCHEN))
+
+    assert k.item("Hamburger").flag is ItemFlag.VOIDED
+
+
+def test_full_update_changing_a_voided_item_makes_it_new_work() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+    body = seed()
+    body["items"][0]["qty"] = 2
+    fields, items = intake.check_order(body)
+
+    k.do(commands.replace_order(k.order, fields, items, KITCHEN))
+
+    assert (k.item("Hamburger").flag, k.item("Hamburger").status) == (ItemFlag.MODIFIED, ItemStatus.PENDING)
+
+
+def test_status_of_a_voided_item_cannot_change() -> None:
+    k = Kitchen()
+    order = k.create()
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    with pytest.raises(InvalidEvent) as caught:
+        k.do(commands.set_item_status(order, k.item("Hamburger").id, ItemStatus.PREPARING))
+
+    assert caught.value.code == "ITEM_VOIDED"
+
+
+def test_skipping_a_course_does_not_keep_the_order_from_completing() -> None:
+    k = Kitchen()
+    order = k.create()
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.BUMP))
+
+    order = k.do(commands.skip_course(order, 2))
+
+    assert k.item("Vanilla Shake").flag is ItemFlag.VOIDED
+    assert order.status is OrderStatus.READY
