@@ -257,11 +257,14 @@ def _voided(order: Order, tickets: Iterable[Ticket], at_ms: int) -> Order:
     items = dict(order.items)
     changed = dict(order.tickets)
     for ticket in tickets:
-        for item in order.items_of(ticket):
+        had = order.items_of(ticket)
+        for item in had:
             current = items[item.id]
             if current.is_live and not current.is_done:
                 items[item.id] = evolve(current, flag=ItemFlag.VOIDED, updated_ms=at_ms)
-        changed[ticket.id] = evolve(ticket, status=TicketStatus.VOIDED, updated_ms=at_ms)
+        # It keeps what it showed; work arriving at its (station, course) later gets a new ticket.
+        item_ids = tuple(i.id for i in had)
+        changed[ticket.id] = evolve(ticket, status=TicketStatus.VOIDED, updated_ms=at_ms, item_ids=item_ids)
     return evolve(order, items=items, tickets=changed)
 
 

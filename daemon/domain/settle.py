@@ -28,22 +28,32 @@ _TICKET_NS = uuid.UUID("6f1d2c0a-5b7e-4c1e-9a43-2f7d3c5e8b10")
 _UNFINISHED = frozenset({TicketStatus.PENDING, TicketStatus.IN_PROGRESS, TicketStatus.RECALLED})
 
 
-def ticket_id(order_id: str, station_id: str, course: int) -> str:
-    """Deterministic, so two devices that create the same ticket create one."""
-    return name_uuid(_TICKET_NS, f"{order_id}\x1f{station_id}\x1f{course}")
+Pair = tuple[str, int]  # (station id, course number)
+
+
+def ticket_id(order_id: str, station_id: str, course: int, generation: int = 0) -> str:
+    """Deterministic, so two devices that create the same ticket create one. The first ticket of a
+    (station, course) keeps the id it always had; one that follows voided ones adds its generation."""
+    key = f"{order_id}\x1f{station_id}\x1f{course}"
+    return name_uuid(_TICKET_NS, f"{key}\x1f{generation}" if generation else key)
 
 
 def settle(order: Order, at_ms: int) -> Order:
-    live_by_ticket: dict[tuple[str, int], list[Item]] = {}
+    open_pairs, generations, kept = _ticket_index(order)
+    live_by_pair: dict[Pair, list[Item]] = {}
     live_by_course: dict[int, list[Item]] = {}
     for item in order.items.values():  # one pass over the items serves every ticket and course below
-        if item.is_live:
-            live_by_course.setdefault(item.course, []).append(item)
-            for station_id in item.stations:
-                live_by_ticket.setdefault((station_id, item.course), []).append(item)
-    tickets = _ensure_tickets(order, at_ms)
+        if not item.is_live:
+            continue
+        live_by_course.setdefault(item.course, []).append(item)
+        for station_id in item.stations:
+            pair = (station_id, item.course)
+            if kept and item.status in ITEM_DONE and item.id in kept.get(pair, ()):
+                continue  # made before its ticket was voided: it stays on that ticket
+            live_by_pair.setdefault(pair, []).append(item)
+    tickets = _ensure_tickets(order, live_by_pair, open_pairs, generations, at_ms)
     tickets = {
-        tid: _settle_ticket(order, t, live_by_ticket.get((t.station_id, t.course), []), at_ms)
+        tid: _settle_ticket(order, t, live_by_pair.get((t.station_id, t.course), []), at_ms)
         for tid, t in tickets.items()
     }
     started = {t.course for t in tickets.values() if t.started_ms is not None}
@@ -53,23 +63,45 @@ def settle(order: Order, at_ms: int) -> Order:
     return evolve(order, tickets=tickets, courses=courses, status=status, updated_ms=max(order.updated_ms, at_ms))
 
 
-def _ensure_tickets(order: Order, at_ms: int) -> dict[str, Ticket]:
+def _ticket_index(order: Order) -> tuple[set[Pair], dict[Pair, int], dict[Pair, set[str]]]:
+    """Pairs with a ticket that is not voided, how many tickets each pair has had, and the items
+    voided tickets kept."""
+    open_pairs: set[Pair] = set()
+    generations: dict[Pair, int] = {}
+    kept: dict[Pair, set[str]] = {}
+    for t in order.tickets.values():
+        pair = (t.station_id, t.course)
+        generations[pair] = generations.get(pair, 0) + 1
+        if t.status is not TicketStatus.VOIDED:
+            open_pairs.add(pair)
+        elif t.item_ids:
+            kept.setdefault(pair, set()).update(t.item_ids)
+    return open_pairs, generations, kept
+
+
+def _ensure_tickets(
+    order: Order, live_by_pair: dict[Pair, list[Item]], open_pairs: set[Pair], generations: dict[Pair, int], at_ms: int
+) -> dict[str, Ticket]:
+    """Live work with no ticket to go on gets one: the first of its (station, course), or a new one
+    after voided ones. A canceled order gets none: nothing of it fires any more."""
     tickets = dict(order.tickets)
-    have = {(t.station_id, t.course) for t in tickets.values()}
-    for item in order.items.values():
-        for station_id in item.stations:
-            if (station_id, item.course) in have:
-                continue
-            have.add((station_id, item.course))
-            tid = ticket_id(order.id, station_id, item.course)
-            course = order.courses.get(item.course)
-            status = TicketStatus.HELD if course and course.status is CourseStatus.HELD else TicketStatus.PENDING
-            priority = TicketPriority.HIGH if order.priority else TicketPriority.NORMAL
-            tickets[tid] = Ticket(tid, station_id, item.course, status, at_ms, priority, updated_ms=at_ms)
+    if order.canceled:
+        return tickets
+    for (station_id, course_number), live in live_by_pair.items():
+        if (station_id, course_number) in open_pairs or all(i.status in ITEM_DONE for i in live):
+            continue
+        generation = generations.get((station_id, course_number), 0)
+        tid = ticket_id(order.id, station_id, course_number, generation)
+        course = order.courses.get(course_number)
+        status = TicketStatus.HELD if course and course.status is CourseStatus.HELD else TicketStatus.PENDING
+        priority = TicketPriority.HIGH if order.priority else TicketPriority.NORMAL
+        tickets[tid] = Ticket(tid, station_id, course_number, status, at_ms, priority, updated_ms=at_ms)
     return tickets
 
 
 def _settle_ticket(order: Order, ticket: Ticket, live: list[Item], at_ms: int) -> Ticket:
+    if ticket.status is TicketStatus.VOIDED:  # final: new work at its (station, course) gets a new ticket
+        return ticket
     course = order.courses.get(ticket.course)
     course_status = course.status if course else CourseStatus.FIRED
     all_done = bool(live) and all(i.status in ITEM_DONE for i in live)
@@ -80,12 +112,12 @@ def _settle_ticket(order: Order, ticket: Ticket, live: list[Item], at_ms: int) -
     # Rule 3: a ticket is held exactly while its course is held.
     if course_status is CourseStatus.HELD and status in _UNFINISHED:
         return _moved(ticket, TicketStatus.HELD, at_ms)
+    # (A skipped course voided its held tickets with their items; a ticket made for work added to it
+    # later starts pending, so a held ticket here belongs to a course that was fired.)
     if course_status is not CourseStatus.HELD and status is TicketStatus.HELD:
-        if course_status is CourseStatus.SKIPPED:
-            return _moved(ticket, TicketStatus.VOIDED, at_ms)
         ticket = _moved(ticket, TicketStatus.PENDING, at_ms)
         status = ticket.status
-    if status in (TicketStatus.VOIDED, TicketStatus.HELD) or not live:
+    if status is TicketStatus.HELD or not live:
         return ticket
     if status in (TicketStatus.PENDING, TicketStatus.IN_PROGRESS) and all_done:
         started = ticket.started_ms if ticket.started_ms is not None else at_ms

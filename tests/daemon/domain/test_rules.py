@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from daemon.domain import commands, intake
+from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.courses import course_number, initial_status
 from daemon.domain.errors import Conflict, HeardError, InvalidEvent, OrderExists, TicketNotFound
 from daemon.domain.model import (
@@ -17,6 +18,7 @@ from daemon.domain.model import (
     TicketPriority,
     TicketStatus,
 )
+from daemon.domain.settle import ticket_id
 from tests.daemon.domain.builders import DEFAULT_TEMPLATES, KITCHEN, Kitchen, kitchen_with, seed
 
 # ---- rule 1: routing --------------------------------------------------------------------
@@ -484,3 +486,110 @@ def test_skipping_a_course_does_not_keep_the_order_from_completing() -> None:
 
     assert k.item("Vanilla Shake").flag is ItemFlag.VOIDED
     assert order.status is OrderStatus.READY
+
+
+def ribeye(line_id: str | None = "3", course: str = "1") -> dict[str, object]:
+    item: dict[str, object] = {"name": "Ribeye", "qty": 1, "mods": [], "course": course}
+    if line_id is not None:
+        item["lineId"] = line_id
+    return item
+
+
+def test_item_added_where_the_ticket_was_voided_gets_a_new_ticket() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    order = k.add(ribeye())
+
+    old, new = k.tickets("grill", 1)
+    assert (old.status, new.status) == (TicketStatus.VOIDED, TicketStatus.PENDING)
+    assert [i.name for i in order.items_of(new)] == ["Ribeye"]
+
+
+def test_voided_ticket_keeps_showing_the_items_it_had() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    order = k.add(ribeye())
+
+    assert [i.name for i in order.items_of(k.tickets("grill", 1)[0])] == ["Hamburger"]
+
+
+def test_first_ticket_keeps_its_derived_id_and_the_next_gets_another() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    k.add(ribeye())
+
+    first, second = k.tickets("grill", 1)
+    assert first.id == ticket_id("123", "grill", 1)
+    assert second.id not in (first.id, ticket_id("123", "grill", 2))
+
+
+def test_requests_after_a_void_act_on_the_new_ticket() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+    order = k.add(ribeye())
+
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.START))
+
+    assert k.ticket("grill", 1).status is TicketStatus.IN_PROGRESS
+    assert k.item("Ribeye").status is ItemStatus.PREPARING
+
+
+def test_changed_voided_item_goes_on_a_new_ticket() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+    body = seed()
+    body["items"][0]["qty"] = 2
+    fields, items = intake.check_order(body)
+
+    order = k.do(commands.replace_order(k.order, fields, items, KITCHEN))
+
+    new = k.ticket("grill", 1)
+    assert new.status is TicketStatus.PENDING
+    assert [i.name for i in order.items_of(new)] == ["Hamburger"]
+
+
+def test_item_done_before_the_void_stays_on_the_voided_ticket() -> None:
+    body = seed()
+    body["items"].append({"lineId": "3", "name": "Ribeye", "qty": 1, "mods": [], "course": "1"})
+    k = Kitchen()
+    order = k.create(body)
+    order = k.do(commands.set_item_status(order, k.item("Ribeye").id, ItemStatus.PREPARING))
+    order = k.do(commands.set_item_status(order, k.item("Ribeye").id, ItemStatus.READY))
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+
+    order = k.add({"lineId": "4", "name": "Chicken", "qty": 1, "mods": []})
+
+    voided, new = k.tickets("grill", 1)
+    assert [i.name for i in order.items_of(voided)] == ["Hamburger", "Ribeye"]
+    assert [i.name for i in order.items_of(new)] == ["Chicken"]
+    assert k.item("Ribeye").flag is ItemFlag.NONE
+
+
+def test_item_added_to_a_skipped_course_gets_a_new_ticket() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.skip_course(order, 2))
+
+    k.add({"lineId": "3", "name": "Caesar Salad", "qty": 1, "mods": [], "course": "2"})
+
+    assert [t.status for t in k.tickets("cold", 2)] == [TicketStatus.VOIDED, TicketStatus.PENDING]
+
+
+def test_snapshot_round_trips_several_tickets_for_one_station_and_course() -> None:
+    k = Kitchen()
+    order = k.create()
+    k.do(commands.ticket_action(order, "grill", TicketAction.VOID))
+    order = k.add(ribeye())
+
+    again = order_from_json(order_to_json(order))
+
+    assert again == order
+    assert [i.name for i in again.items_of(k.tickets("grill", 1)[0])] == ["Hamburger"]
