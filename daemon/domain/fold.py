@@ -228,7 +228,10 @@ def _ticket_action(action: TicketAction) -> Callable[[Order, Event], Order]:
         ids = [i.id for i in order.items_of(ticket)]
         if action is TicketAction.START:
             changed = evolve(changed, started_ms=at)
-            items = items_with_status(order, ids, ItemStatus.PREPARING, at)
+            if ticket.status is TicketStatus.RECALLED:
+                items = _restarted(order, ids, at)
+            else:
+                items = items_with_status(order, ids, ItemStatus.PREPARING, at)
         elif action is TicketAction.READY:
             changed = evolve(changed, ready_ms=at)
             items = items_with_status(order, ids, ItemStatus.READY, at)
@@ -240,6 +243,19 @@ def _ticket_action(action: TicketAction) -> Callable[[Order, Event], Order]:
         return evolve(order, items=items, tickets={**order.tickets, ticket.id: changed})
 
     return handle
+
+
+def _restarted(order: Order, ids: list[str], at_ms: int) -> dict[str, Item]:
+    """Starting a recalled ticket remakes it: its items that are ready (not yet served) go back to
+    preparing, with the pending ones. Otherwise settle would see them done and flip the ticket
+    straight back to ready. This is the one backward item move, and only a cook's start makes it;
+    the seed's item table still governs status requests."""
+    items = dict(order.items)
+    for iid in ids:
+        item = items[iid]
+        if item.is_live and item.status in (ItemStatus.PENDING, ItemStatus.READY):
+            items[iid] = evolve(item, status=ItemStatus.PREPARING, updated_ms=at_ms)
+    return items
 
 
 def _ticket_voided(order: Order, event: Event) -> Order:

@@ -12,7 +12,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from daemon.domain import commands, intake
 from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.errors import HeardError
-from daemon.domain.events import Change, Event
+from daemon.domain.events import Change, Event, OrderEvents
 from daemon.domain.fold import apply, fold
 from daemon.domain.model import (
     ITEM_TRANSITIONS,
@@ -206,10 +206,10 @@ class KitchenMachine(RuleBasedStateMachine):
             after = apply(before, self.device.stamp(change))
         except HeardError:
             return
-        self._check_moves(before, after)
+        self._check_moves(before, after, change.type)
         self.order = after
 
-    def _check_moves(self, before: Order, after: Order) -> None:
+    def _check_moves(self, before: Order, after: Order, event_type: str) -> None:
         for tid, old in before.tickets.items():
             new = after.tickets[tid]
             if old.status is not new.status:
@@ -217,9 +217,11 @@ class KitchenMachine(RuleBasedStateMachine):
         for iid, old_item in before.items.items():
             new_item = after.items[iid]
             if old_item.status is not new_item.status and new_item.flag is not ItemFlag.MODIFIED:
-                assert new_item.status in ITEM_TRANSITIONS[old_item.status] or _forward(
-                    old_item.status, new_item.status
-                )
+                assert (
+                    new_item.status in ITEM_TRANSITIONS[old_item.status]
+                    or _forward(old_item.status, new_item.status)
+                    or _remade(old_item.status, new_item.status, event_type)
+                ), (old_item.status, new_item.status, event_type)
         for n, old_course in before.courses.items():
             new_course = after.courses[n]
             if old_course.status is not new_course.status:
@@ -255,6 +257,11 @@ class KitchenMachine(RuleBasedStateMachine):
                 i for i in self.order.items.values() if i.course == course.number and i.is_live and not i.is_done
             ]
             assert (course.status is CourseStatus.COMPLETE) == (not unfinished), (course, unfinished)
+
+
+def _remade(old: ItemStatus, new: ItemStatus, event_type: str) -> bool:
+    """Starting a recalled ticket sends its ready items back to preparing (fold._restarted)."""
+    return (old, new) == (ItemStatus.READY, ItemStatus.PREPARING) and event_type == OrderEvents.TICKET_STARTED
 
 
 def _forward(old: ItemStatus, new: ItemStatus) -> bool:

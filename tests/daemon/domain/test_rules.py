@@ -593,3 +593,31 @@ def test_snapshot_round_trips_several_tickets_for_one_station_and_course() -> No
 
     assert again == order
     assert [i.name for i in again.items_of(k.tickets("grill", 1)[0])] == ["Hamburger"]
+
+
+def test_start_on_a_recalled_ticket_goes_in_progress_and_stays() -> None:
+    k = Kitchen()
+    order = k.create()
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.BUMP))
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.RECALL))
+
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.START))
+
+    assert k.ticket("grill", 1).status is TicketStatus.IN_PROGRESS
+    assert k.item("Hamburger").status is ItemStatus.PREPARING
+    assert order.courses[1].status is CourseStatus.IN_PROGRESS
+
+
+def test_start_on_a_recalled_ticket_leaves_served_items_served() -> None:
+    body = seed()
+    body["items"].append({"lineId": "3", "name": "Ribeye", "qty": 1, "mods": [], "course": "1"})
+    k = Kitchen()
+    order = k.create(body)
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.BUMP))
+    order = k.do(commands.set_item_status(order, k.item("Ribeye").id, ItemStatus.SERVED))
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.RECALL))
+
+    k.do(commands.ticket_action(order, "grill", TicketAction.START))
+
+    assert (k.item("Hamburger").status, k.item("Ribeye").status) == (ItemStatus.PREPARING, ItemStatus.SERVED)
+    assert k.ticket("grill", 1).status is TicketStatus.IN_PROGRESS
