@@ -37,7 +37,7 @@ from daemon.domain.model import (
     TicketPriority,
     TicketStatus,
 )
-from daemon.domain.settle import items_with_status, settle
+from daemon.domain.settle import items_with_status, settle, void_tickets
 from daemon.domain.values import evolve
 
 
@@ -263,25 +263,7 @@ def _ticket_voided(order: Order, event: Event) -> Order:
     allowed_from, _ = TICKET_TRANSITIONS[TicketAction.VOID]
     if ticket.status not in allowed_from:
         raise InvalidEvent(f"cannot void a ticket that is {ticket.status.value}", code="INVALID_TICKET_TRANSITION")
-    return _voided(order, [ticket], event.at_ms)
-
-
-def _voided(order: Order, tickets: Iterable[Ticket], at_ms: int) -> Order:
-    """Void tickets — a manager's void, a skipped course, a canceled order's held tickets — and with
-    each its live, unfinished items: nothing may wait for food no station will make. Items already
-    done stay as they are (the food exists); voided items stay visible, struck through."""
-    items = dict(order.items)
-    changed = dict(order.tickets)
-    for ticket in tickets:
-        had = order.items_of(ticket)
-        for item in had:
-            current = items[item.id]
-            if current.is_live and not current.is_done:
-                items[item.id] = evolve(current, flag=ItemFlag.VOIDED, updated_ms=at_ms)
-        # It keeps what it showed; work arriving at its (station, course) later gets a new ticket.
-        item_ids = tuple(i.id for i in had)
-        changed[ticket.id] = evolve(ticket, status=TicketStatus.VOIDED, updated_ms=at_ms, item_ids=item_ids)
-    return evolve(order, items=items, tickets=changed)
+    return void_tickets(order, [ticket], event.at_ms)
 
 
 def _priority_set(order: Order, event: Event) -> Order:
@@ -317,6 +299,7 @@ def _course_fired(order: Order, event: Event) -> Order:
 
 
 def _course_held(order: Order, event: Event) -> Order:
+    _refuse_if_canceled(order)  # nothing of a canceled order fires, so nothing of it may wait to
     course = _course(order, event)
     if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
@@ -335,7 +318,7 @@ def _course_skipped(order: Order, event: Event) -> Order:
         for t in order.tickets.values()
         if t.course == course.number and t.status in (TicketStatus.HELD, TicketStatus.PENDING)
     ]
-    order = _voided(order, unstarted, at)
+    order = void_tickets(order, unstarted, at)
     skipped = evolve(course, status=CourseStatus.SKIPPED, updated_ms=at)
     return evolve(order, courses={**order.courses, course.number: skipped})
 

@@ -7,12 +7,14 @@ event caused the change, on every device, and in a re-fold exactly as in the liv
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from daemon.domain.model import (
     ITEM_DONE,
     Course,
     CourseStatus,
     Item,
+    ItemFlag,
     ItemStatus,
     Order,
     OrderStatus,
@@ -39,6 +41,12 @@ def ticket_id(order_id: str, station_id: str, course: int, generation: int = 0) 
 
 
 def settle(order: Order, at_ms: int) -> Order:
+    if order.canceled:
+        # Rule 7: nothing of a canceled order fires any more, so a held ticket would be held forever
+        # (and could never be bumped off the screen): it is voided, with its items.
+        held = [t for t in order.tickets.values() if t.status is TicketStatus.HELD]
+        if held:
+            order = void_tickets(order, held, at_ms)
     open_pairs, generations, kept = _ticket_index(order)
     live_by_pair: dict[Pair, list[Item]] = {}
     live_by_course: dict[int, list[Item]] = {}
@@ -109,8 +117,8 @@ def _settle_ticket(order: Order, ticket: Ticket, live: list[Item], at_ms: int) -
     if ticket.status in (TicketStatus.READY, TicketStatus.BUMPED) and live and not all_done:
         ticket = evolve(ticket, status=TicketStatus.PENDING, ready_ms=None, completed_ms=None, updated_ms=at_ms)
     status = ticket.status
-    # Rule 3: a ticket is held exactly while its course is held.
-    if course_status is CourseStatus.HELD and status in _UNFINISHED:
+    # Rule 3: a ticket is held exactly while its course is held (and the order is not canceled).
+    if course_status is CourseStatus.HELD and not order.canceled and status in _UNFINISHED:
         return _moved(ticket, TicketStatus.HELD, at_ms)
     # (A skipped course voided its held tickets with their items; a ticket made for work added to it
     # later starts pending, so a held ticket here belongs to a course that was fired.)
@@ -175,3 +183,21 @@ def items_with_status(order: Order, ids: list[str], status: ItemStatus, at_ms: i
         if item.is_live and order_of.index(item.status) < order_of.index(status):
             items[iid] = evolve(item, status=status, updated_ms=at_ms)
     return items
+
+
+def void_tickets(order: Order, tickets: Iterable[Ticket], at_ms: int) -> Order:
+    """Void tickets — a manager's void, a skipped course, a canceled order's held tickets — and with
+    each its live, unfinished items: nothing may wait for food no station will make. Items already
+    done stay as they are (the food exists); voided items stay visible, struck through."""
+    items = dict(order.items)
+    changed = dict(order.tickets)
+    for ticket in tickets:
+        had = order.items_of(ticket)
+        for item in had:
+            current = items[item.id]
+            if current.is_live and not current.is_done:
+                items[item.id] = evolve(current, flag=ItemFlag.VOIDED, updated_ms=at_ms)
+        # It keeps what it showed; work arriving at its (station, course) later gets a new ticket.
+        item_ids = tuple(i.id for i in had)
+        changed[ticket.id] = evolve(ticket, status=TicketStatus.VOIDED, updated_ms=at_ms, item_ids=item_ids)
+    return evolve(order, items=items, tickets=changed)

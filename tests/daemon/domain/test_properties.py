@@ -228,12 +228,13 @@ class KitchenMachine(RuleBasedStateMachine):
                 assert (old_course.status, new_course.status) in COURSE_MOVES, (old_course.status, new_course.status)
 
     @invariant()
-    def held_exactly_while_course_held(self) -> None:
+    def held_exactly_while_course_held_and_order_not_canceled(self) -> None:
+        """A canceled order fires nothing more, so a held ticket of it would be held forever."""
         for t in self.order.tickets.values():
             course = self.order.courses[t.course].status
             if t.status is TicketStatus.HELD:
-                assert course is CourseStatus.HELD
-            if course is CourseStatus.HELD:
+                assert course is CourseStatus.HELD and not self.order.canceled
+            if course is CourseStatus.HELD and not self.order.canceled:
                 assert t.status in (TicketStatus.HELD, TicketStatus.READY, TicketStatus.BUMPED, TicketStatus.VOIDED)
 
     @invariant()

@@ -621,3 +621,51 @@ def test_start_on_a_recalled_ticket_leaves_served_items_served() -> None:
 
     assert (k.item("Hamburger").status, k.item("Ribeye").status) == (ItemStatus.PREPARING, ItemStatus.SERVED)
     assert k.ticket("grill", 1).status is TicketStatus.IN_PROGRESS
+
+
+def test_cancel_voids_held_tickets_with_their_items() -> None:
+    k = Kitchen()
+    order = k.create()
+
+    order = k.do(commands.cancel_order(order, "123"))
+
+    assert [t.status for t in (k.ticket("cold", 2), k.ticket("expo", 2))] == [TicketStatus.VOIDED] * 2
+    assert k.item("Vanilla Shake").flag is ItemFlag.VOIDED
+    assert k.ticket("grill", 1).status is TicketStatus.PENDING
+
+
+def test_canceled_order_leaves_the_screen_once_its_tickets_are_bumped() -> None:
+    k = Kitchen()
+    order = k.create()
+    order = k.do(commands.cancel_order(order, "123"))
+
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.BUMP))
+    order = k.do(commands.ticket_action(order, "expo", TicketAction.BUMP))
+
+    assert not order.on_screen
+
+
+def test_holding_a_course_of_a_canceled_order_is_refused() -> None:
+    k = Kitchen()
+    order = k.create()
+    order = k.do(commands.cancel_order(order, "123"))
+
+    with pytest.raises(Conflict) as caught:
+        k.do(commands.hold_course(order, 1))
+
+    assert (caught.value.code, caught.value.status) == ("ORDER_CANCELED", 409)
+
+
+def test_recalled_ticket_of_a_canceled_order_is_not_held_again() -> None:
+    body = seed()
+    body["items"][1] = {"lineId": "2", "name": "Fries", "qty": 1, "mods": [], "id": "fries-1", "course": "1"}
+    k = Kitchen()
+    order = k.create(body)
+    order = k.do(commands.ticket_action(order, "grill", TicketAction.BUMP))
+    order = k.do(commands.hold_course(order, 1))
+    order = k.do(commands.cancel_order(order, "123"))
+
+    k.do(commands.ticket_action(order, "grill", TicketAction.RECALL))
+
+    assert k.ticket("grill", 1).status is TicketStatus.RECALLED
+    assert k.ticket("fry", 1).status is TicketStatus.VOIDED
