@@ -57,10 +57,11 @@ _ITEM_STATUS = {s.value: s for s in ItemStatus}
 _ITEM_FLAG = {f.value: f for f in ItemFlag}
 
 
-def item_from_json(data: Mapping[str, Any], updated_ms: int | None = None) -> Item:
-    """An item from its JSON form; `updated_ms` stamps a new item with its event's time."""
+def item_from_json(data: Mapping[str, Any], updated_ms: int | None = None, item_id: str | None = None) -> Item:
+    """An item from its JSON form; `updated_ms` stamps a new item with its event's time, and
+    `item_id` gives the id the fold derived for it."""
     return Item(
-        id=str(data["id"]),
+        id=item_id if item_id is not None else str(data["id"]),
         name=str(data["name"]),
         qty=int(data["qty"]),
         course=int(data["course"]),

@@ -7,6 +7,7 @@ device, and an event applied twice (same id) changes nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -38,7 +39,9 @@ from daemon.domain.model import (
     TicketStatus,
 )
 from daemon.domain.settle import items_with_status, settle, void_tickets
-from daemon.domain.values import evolve
+from daemon.domain.values import evolve, name_uuid
+
+_ITEM_NS = uuid.UUID("0b7c3f1e-9d2a-4e8b-8c61-5a4f2e9d7b33")
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def apply(state: Order | None, event: Event) -> Order:
 def _created(event: Event) -> Order:
     p = event.payload
     # Items in a create's payload never carry a status or flag: each starts pending, stamped with the event.
-    items = [item_from_json(i, event.at_ms) for i in p["items"]]
+    items = _incoming(event, p["items"], event.at_ms)
     return Order(
         id=event.aggregate_id,
         fields=dict(p["fields"]),
@@ -97,6 +100,27 @@ def _created(event: Event) -> Order:
         created_ms=event.at_ms,
         updated_ms=event.at_ms,
     )
+
+
+def item_id(order_id: str, line_id: str | None, salt: str = "") -> str:
+    """An item's id. With a lineId it is the same in every event, which is how updates match items;
+    without one it is salted with the event that brought the item (see `_incoming`)."""
+    key = f"{order_id}\x1fline\x1f{line_id}" if line_id is not None else f"{order_id}\x1fnoline\x1f{salt}"
+    return name_uuid(_ITEM_NS, key)
+
+
+def _incoming(event: Event, raws: Iterable[Mapping[str, Any]], updated_ms: int | None = None) -> list[Item]:
+    """The items an event brings. A line without a lineId has no id in the payload (events logged
+    before this rule do, and keep it): it is derived from the event's id and the line's place in it,
+    so two devices adding different lineless items to the same order never make one id."""
+    items = []
+    for index, raw in enumerate(raws):
+        iid = raw.get("id")
+        if iid is None:
+            line_id = raw.get("lineId")
+            iid = item_id(event.aggregate_id, line_id, f"{event.origin}\x1f{event.seq}\x1f{index}")
+        items.append(item_from_json(raw, updated_ms, item_id=str(iid)))
+    return items
 
 
 def _stamped(item: Item, at_ms: int, flag: ItemFlag = ItemFlag.NONE) -> Item:
@@ -124,9 +148,8 @@ def _replaced(order: Order, event: Event) -> Order:
     """Full update: items matched by id (derived from lineId); changed → modified, missing → deleted."""
     _refuse_if_canceled(order)
     p = event.payload
-    incoming = [item_from_json(i) for i in p["items"]]
     items: dict[str, Item] = {}
-    for new in incoming:
+    for new in _incoming(event, p["items"]):
         items[new.id] = _merged(order.items.get(new.id), new, event.at_ms)
     for old in order.items.values():
         if old.id not in items:
@@ -157,19 +180,18 @@ def _patched(order: Order, event: Event) -> Order:
     p = event.payload
     items = dict(order.items)
     by_line = {i.line_id: i.id for i in items.values() if i.line_id is not None}
-    for raw in p.get("add", ()):
-        new = item_from_json(raw)
+    for new in _incoming(event, p.get("add", ())):
         if new.line_id is not None and new.line_id in by_line:
             continue  # the seed: duplicate lineIds are ignored
         items[new.id] = _stamped(new, event.at_ms, ItemFlag.ADDED)
         if new.line_id is not None:
             by_line[new.line_id] = new.id
     for raw in p.get("update", ()):
-        new = item_from_json(raw)
-        old_id = by_line.get(new.line_id) if new.line_id is not None else None
+        line_id = raw.get("lineId")
+        old_id = by_line.get(line_id) if line_id is not None else None
         if old_id is None:
             continue  # the seed: nonexistent lineIds are ignored
-        items[old_id] = _merged(items[old_id], evolve(new, id=old_id), event.at_ms)
+        items[old_id] = _merged(items[old_id], item_from_json(raw, item_id=old_id), event.at_ms)
     for line_id in p.get("remove", ()):
         old_id = by_line.get(line_id)
         if old_id is not None and items[old_id].is_live:

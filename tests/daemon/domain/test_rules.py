@@ -8,18 +8,21 @@ from daemon.domain import commands, intake
 from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.courses import course_number, initial_status
 from daemon.domain.errors import Conflict, HeardError, InvalidEvent, OrderExists, TicketNotFound
+from daemon.domain.events import Change
+from daemon.domain.fold import apply, fold, item_id
 from daemon.domain.model import (
     CourseStatus,
     CourseTemplate,
     ItemFlag,
     ItemStatus,
+    Order,
     OrderStatus,
     TicketAction,
     TicketPriority,
     TicketStatus,
 )
 from daemon.domain.settle import ticket_id
-from tests.daemon.domain.builders import DEFAULT_TEMPLATES, KITCHEN, Kitchen, kitchen_with, seed
+from tests.daemon.domain.builders import DEFAULT_TEMPLATES, KITCHEN, Device, Kitchen, kitchen_with, seed
 
 # ---- rule 1: routing --------------------------------------------------------------------
 
@@ -669,3 +672,42 @@ def test_recalled_ticket_of_a_canceled_order_is_not_held_again() -> None:
 
     assert k.ticket("grill", 1).status is TicketStatus.RECALLED
     assert k.ticket("fry", 1).status is TicketStatus.VOIDED
+
+
+def lineless_add(order: Order, name: str) -> Change:
+    patch = intake.check_partial({"id": order.id, "itemsToAdd": [{"name": name, "qty": 1, "mods": []}]})
+    return commands.patch_order(order, order.id, patch, KITCHEN)
+
+
+def test_two_devices_adding_different_lineless_items_never_share_an_id() -> None:
+    a, b = Device("dev-a"), Device("dev-b")
+    fields, items = intake.check_order(seed())
+    created = a.stamp(commands.create_order(None, fields, items, ["dev-a"], KITCHEN))
+    order = apply(None, created)
+
+    folded = fold([created, a.stamp(lineless_add(order, "Fries")), b.stamp(lineless_add(order, "Ribeye"))]).state
+
+    assert folded is not None
+    assert sorted(i.name for i in folded.items.values()) == ["Fries", "Hamburger", "Ribeye", "Vanilla Shake"]
+
+
+def test_lineless_item_gets_its_id_from_the_event_not_the_command() -> None:
+    k = Kitchen()
+    order = k.create()
+
+    change = lineless_add(order, "Fries")
+    order = k.do(change)
+
+    assert "id" not in change.payload["add"][0]
+    assert k.item("Fries").id == item_id("123", None, f"dev-a\x1f{k.device.seq}\x1f0")
+
+
+def test_lineless_items_of_one_create_get_distinct_ids() -> None:
+    body = seed()
+    for item in body["items"]:
+        item.pop("lineId")
+    k = Kitchen()
+
+    order = k.create(body)
+
+    assert len(order.items) == 2
