@@ -1,4 +1,4 @@
-"""What follows from a change: tickets for new items, derived ticket, course and order statuses.
+"""What follows from a change: tickets for work that has none, derived ticket, course and order statuses.
 
 Every apply of an order event ends here, so the rules of ARCHITECTURE §4 (3, 4, 5) hold whichever
 event caused the change, on every device, and in a re-fold exactly as in the live path.
