@@ -208,22 +208,22 @@ def _canceled(order: Order, event: Event) -> Order:
 
 
 def _item_status_set(order: Order, event: Event) -> Order:
-    item_id = str(event.payload["item_id"])
-    item = order.items.get(item_id)
+    iid = str(event.payload["item_id"])
+    item = order.items.get(iid)
     if item is None:
-        raise ItemNotFound(f"item {item_id} not found")
+        raise ItemNotFound(f"item {iid} not found")
     target = ItemStatus(event.payload["status"])
     if item.flag is ItemFlag.VOIDED:
-        raise InvalidEvent(f"item {item_id} was voided", code="ITEM_VOIDED")
+        raise InvalidEvent(f"item {iid} was voided", code="ITEM_VOIDED")
     if not item.is_live:
-        raise InvalidEvent(f"item {item_id} was deleted from the order", code="ITEM_DELETED")
+        raise InvalidEvent(f"item {iid} was deleted from the order", code="ITEM_DELETED")
     if target not in ITEM_TRANSITIONS[item.status]:
         allowed = ", ".join(sorted(ITEM_TRANSITIONS[item.status])) or "none (terminal)"
         raise InvalidEvent(
             f"item status cannot move from {item.status} to {target}; allowed: {allowed}",
             code="INVALID_STATUS_TRANSITION",
         )
-    items = {**order.items, item_id: evolve(item, status=target, updated_ms=event.at_ms)}
+    items = {**order.items, iid: evolve(item, status=target, updated_ms=event.at_ms)}
     return evolve(order, items=items)
 
 
@@ -321,7 +321,7 @@ def _course_fired(order: Order, event: Event) -> Order:
 
 
 def _course_held(order: Order, event: Event) -> Order:
-    _refuse_if_canceled(order)  # nothing of a canceled order fires, so nothing of it may wait to
+    _refuse_if_canceled(order)  # nothing of a canceled order fires any more, so nothing may wait to fire
     course = _course(order, event)
     if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
