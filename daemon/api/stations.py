@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -13,10 +14,20 @@ from daemon.api.auth import PRINCIPAL, require
 from daemon.api.context import KITCHEN, STORE
 from daemon.api.responses import json_response, read_json
 from daemon.domain.errors import Conflict, NotFound, StationNotFound, ValidationFailed
-from daemon.domain.events import Actor
+from daemon.domain.events import Actor, Change
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.routing import pattern_error
-from daemon.domain.setup import SETUP, Setup, remove_rule, remove_station, rule_to_json, save_rule, save_station
+from daemon.domain.setup import (
+    SETUP,
+    Setup,
+    check_station_edit,
+    check_station_removal,
+    remove_rule,
+    remove_station,
+    rule_to_json,
+    save_rule,
+    save_station,
+)
 from daemon.domain.setup import station_to_json as station_json
 
 routes = web.RouteTableDef()
@@ -61,9 +72,17 @@ def _station_from(body: Any, station_id: str) -> Station:
     return Station(station_id, name, StationKind(kind), tuple(printers))
 
 
-async def _save(request: web.Request, change: Any) -> Setup:
+async def _save(request: web.Request, change: Change, check: Callable[[Setup], None] | None = None) -> Setup:
+    """Log a setup change; `check` runs against the newest setup (pending writes included), so two
+    quick requests cannot both pass a check that only one of them may."""
     location = request.app[KITCHEN].location_id
-    setup, _ = await request.app[STORE].execute(SETUP, location, lambda _: change, _actor(request))
+
+    def decide(current: Setup | None) -> Change:
+        if check is not None:
+            check(current or Setup())
+        return change
+
+    setup, _ = await request.app[STORE].execute(SETUP, location, decide, _actor(request))
     assert isinstance(setup, Setup)
     return setup
 
@@ -102,14 +121,18 @@ async def update_station(request: web.Request) -> web.Response:
     if station_id not in _setup(request).stations:
         raise StationNotFound(f"station {station_id} not found")
     station = _station_from(await read_json(request), station_id)
-    await _save(request, save_station(request.app[KITCHEN].location_id, station))
+    change = save_station(request.app[KITCHEN].location_id, station)
+    await _save(request, change, lambda setup: check_station_edit(setup, station))
     return json_response(station_json(station))
 
 
 @routes.delete(STATIONS + "/{station_id}")
 async def delete_station(request: web.Request) -> web.Response:
     require(request, "stations:manage")
-    await _save(request, remove_station(request.app[KITCHEN].location_id, request.match_info["station_id"]))
+    station_id = request.match_info["station_id"]
+    orders = request.app[STORE].orders()
+    change = remove_station(request.app[KITCHEN].location_id, station_id)
+    await _save(request, change, lambda setup: check_station_removal(setup, station_id, orders))
     return web.Response(status=204)
 
 

@@ -57,10 +57,11 @@ _ITEM_STATUS = {s.value: s for s in ItemStatus}
 _ITEM_FLAG = {f.value: f for f in ItemFlag}
 
 
-def item_from_json(data: Mapping[str, Any], updated_ms: int | None = None) -> Item:
-    """An item from its JSON form; `updated_ms` stamps a new item with its event's time."""
+def item_from_json(data: Mapping[str, Any], updated_ms: int | None = None, item_id: str | None = None) -> Item:
+    """An item from its JSON form; `updated_ms` stamps a new item with its event's time, and
+    `item_id` gives the id the fold derived for it."""
     return Item(
-        id=str(data["id"]),
+        id=item_id if item_id is not None else str(data["id"]),
         name=str(data["name"]),
         qty=int(data["qty"]),
         course=int(data["course"]),
@@ -95,6 +96,7 @@ def ticket_to_json(t: Ticket) -> dict[str, Any]:
         "completed_ms": t.completed_ms,
         "updated_ms": t.updated_ms,
         "estimated_prep_seconds": t.estimated_prep_seconds,
+        "item_ids": list(t.item_ids) if t.item_ids is not None else None,
     }
 
 
@@ -111,6 +113,7 @@ def ticket_from_json(d: Mapping[str, Any]) -> Ticket:
         completed_ms=d.get("completed_ms"),
         updated_ms=int(d.get("updated_ms") or 0),
         estimated_prep_seconds=d.get("estimated_prep_seconds"),
+        item_ids=tuple(d["item_ids"]) if d.get("item_ids") is not None else None,
     )
 
 

@@ -1,13 +1,13 @@
 """Commands: a request, checked against current state, becomes the changes (unstamped events) to log.
 
 State rules live in the fold's `apply`; the store applies each change before it is logged, so a
-command that the fold would refuse is refused with the same error. Ids are derived, never random,
-so the same request on two devices names the same items and tickets.
+command that the fold would refuse is refused with the same error. Ids are derived, never random:
+a lineId names the same item on every device, and a line without one is named by the fold after
+the event that brought it.
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -15,7 +15,7 @@ from typing import Any
 from daemon.domain.courses import course_name, course_number, initial_status
 from daemon.domain.errors import OrderExists, OrderNotFound, TicketNotFound
 from daemon.domain.events import ORDER, Change, OrderEvents
-from daemon.domain.fold import TICKET_EVENT_OF_ACTION
+from daemon.domain.fold import TICKET_EVENT_OF_ACTION, item_id
 from daemon.domain.model import (
     CourseTemplate,
     ItemStatus,
@@ -26,9 +26,7 @@ from daemon.domain.model import (
     TicketStatus,
 )
 from daemon.domain.routing import Routing
-from daemon.domain.values import name_uuid
 
-_ITEM_NS = uuid.UUID("0b7c3f1e-9d2a-4e8b-8c61-5a4f2e9d7b33")
 _KNOWN_ITEM_KEYS = frozenset(
     {
         "id",
@@ -55,46 +53,40 @@ class Kitchen:
     templates: tuple[CourseTemplate, ...]
 
 
-def item_id(order_id: str, line_id: str | None, salt: str) -> str:
-    """Items with a lineId keep their id across updates (that is how updates match them)."""
-    key = f"{order_id}\x1fline\x1f{line_id}" if line_id is not None else f"{order_id}\x1fnoline\x1f{salt}"
-    return name_uuid(_ITEM_NS, key)
-
-
 def _str_or_none(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def build_items(
-    order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: Kitchen, salt: str
-) -> list[dict[str, Any]]:
-    """Checked KdsItems → the item form carried by events: with id, course and stations resolved."""
+def build_items(order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: Kitchen) -> list[dict[str, Any]]:
+    """Checked KdsItems → the item form carried by events: course and stations resolved, and the id
+    of a line with a lineId. A line without one gets its id from the fold, which derives it from the
+    event: a command only sees one device's view, so any id it made could be made again elsewhere."""
     built = []
-    for index, raw in enumerate(raw_items):
+    for raw in raw_items:
         line_id = _str_or_none(raw.get("lineId"))
         name = str(raw["name"])
         menu_item_id = _str_or_none(raw.get("id"))
         category = _str_or_none(raw.get("category"))
-        built.append(
-            {
-                "id": item_id(order_id, line_id, f"{salt}/{index}"),
-                "lineId": line_id,
-                "menuItemId": menu_item_id,
-                "name": name,
-                "qty": int(raw["qty"]),
-                "price": _str_or_none(raw.get("price")),
-                "mods": list(raw.get("mods") or []),
-                "specialInstructions": _str_or_none(raw.get("specialInstructions")),
-                "seat": _str_or_none(raw.get("seat")),
-                "course": course_number(_str_or_none(raw.get("course")), kitchen.templates),
-                "courseLabel": _str_or_none(raw.get("course")),
-                "courseStatus": raw.get("courseStatus"),
-                "category": category,
-                "allergens": [str(a) for a in raw.get("allergens") or []],
-                "stations": list(kitchen.routing.route(name=name, menu_item_id=menu_item_id, category=category)),
-                "extra": {k: v for k, v in raw.items() if k not in _KNOWN_ITEM_KEYS},
-            }
-        )
+        item: dict[str, Any] = {
+            "lineId": line_id,
+            "menuItemId": menu_item_id,
+            "name": name,
+            "qty": int(raw["qty"]),
+            "price": _str_or_none(raw.get("price")),
+            "mods": list(raw.get("mods") or []),
+            "specialInstructions": _str_or_none(raw.get("specialInstructions")),
+            "seat": _str_or_none(raw.get("seat")),
+            "course": course_number(_str_or_none(raw.get("course")), kitchen.templates),
+            "courseLabel": _str_or_none(raw.get("course")),
+            "courseStatus": raw.get("courseStatus"),
+            "category": category,
+            "allergens": [str(a) for a in raw.get("allergens") or []],
+            "stations": list(kitchen.routing.route(name=name, menu_item_id=menu_item_id, category=category)),
+            "extra": {k: v for k, v in raw.items() if k not in _KNOWN_ITEM_KEYS},
+        }
+        if line_id is not None:
+            item["id"] = item_id(order_id, line_id)
+        built.append(item)
     return built
 
 
@@ -123,7 +115,7 @@ def create_order(
     if existing is not None:
         raise OrderExists("Could not create resource. Id already exists")
     oid = str(fields["id"])
-    items = build_items(oid, raw_items, kitchen, salt="r0")
+    items = build_items(oid, raw_items, kitchen)
     payload = {
         "fields": dict(fields),
         "devices": list(devices),
@@ -143,16 +135,15 @@ def replace_order(
     existing: Order | None, fields: Mapping[str, Any], raw_items: Sequence[Mapping[str, Any]], kitchen: Kitchen
 ) -> Change:
     order = _existing(existing, str(fields["id"]))
-    items = build_items(order.id, raw_items, kitchen, salt=f"r{order.revision + 1}")
+    items = build_items(order.id, raw_items, kitchen)
     payload = {"fields": dict(fields), "items": items, "courses": new_courses(items, order, kitchen.templates)}
     return Change(OrderEvents.REPLACED, ORDER, order.id, payload)
 
 
 def patch_order(existing: Order | None, oid: str, patch: Mapping[str, Any], kitchen: Kitchen) -> Change:
     order = _existing(existing, oid)
-    salt = f"r{order.revision + 1}"
-    add = build_items(order.id, patch["add"], kitchen, salt=f"{salt}/add")
-    update = build_items(order.id, patch["update"], kitchen, salt=f"{salt}/update")
+    add = build_items(order.id, patch["add"], kitchen)
+    update = build_items(order.id, patch["update"], kitchen)
     payload = {
         "fields": dict(patch["fields"]),
         "add": add,

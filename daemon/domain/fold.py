@@ -7,6 +7,7 @@ device, and an event applied twice (same id) changes nothing.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -37,8 +38,10 @@ from daemon.domain.model import (
     TicketPriority,
     TicketStatus,
 )
-from daemon.domain.settle import items_with_status, settle
-from daemon.domain.values import evolve
+from daemon.domain.settle import items_with_status, settle, void_tickets
+from daemon.domain.values import evolve, name_uuid
+
+_ITEM_NS = uuid.UUID("0b7c3f1e-9d2a-4e8b-8c61-5a4f2e9d7b33")
 
 
 @dataclass(frozen=True)
@@ -86,7 +89,7 @@ def apply(state: Order | None, event: Event) -> Order:
 def _created(event: Event) -> Order:
     p = event.payload
     # Items in a create's payload never carry a status or flag: each starts pending, stamped with the event.
-    items = [item_from_json(i, event.at_ms) for i in p["items"]]
+    items = _incoming(event, p["items"], event.at_ms)
     return Order(
         id=event.aggregate_id,
         fields=dict(p["fields"]),
@@ -97,6 +100,27 @@ def _created(event: Event) -> Order:
         created_ms=event.at_ms,
         updated_ms=event.at_ms,
     )
+
+
+def item_id(order_id: str, line_id: str | None, salt: str = "") -> str:
+    """An item's id. With a lineId it is the same in every event, which is how updates match items;
+    without one it is salted with the event that brought the item (see `_incoming`)."""
+    key = f"{order_id}\x1fline\x1f{line_id}" if line_id is not None else f"{order_id}\x1fnoline\x1f{salt}"
+    return name_uuid(_ITEM_NS, key)
+
+
+def _incoming(event: Event, raws: Iterable[Mapping[str, Any]], updated_ms: int | None = None) -> list[Item]:
+    """The items an event brings. A line without a lineId has no id in the payload (events logged
+    before this rule do, and keep it): it is derived from the event's id and the line's place in it,
+    so two devices adding different lineless items to the same order never make one id."""
+    items = []
+    for index, raw in enumerate(raws):
+        iid = raw.get("id")
+        if iid is None:
+            line_id = raw.get("lineId")
+            iid = item_id(event.aggregate_id, line_id, f"{event.origin}\x1f{event.seq}\x1f{index}")
+        items.append(item_from_json(raw, updated_ms, item_id=str(iid)))
+    return items
 
 
 def _stamped(item: Item, at_ms: int, flag: ItemFlag = ItemFlag.NONE) -> Item:
@@ -124,9 +148,8 @@ def _replaced(order: Order, event: Event) -> Order:
     """Full update: items matched by id (derived from lineId); changed → modified, missing → deleted."""
     _refuse_if_canceled(order)
     p = event.payload
-    incoming = [item_from_json(i) for i in p["items"]]
     items: dict[str, Item] = {}
-    for new in incoming:
+    for new in _incoming(event, p["items"]):
         items[new.id] = _merged(order.items.get(new.id), new, event.at_ms)
     for old in order.items.values():
         if old.id not in items:
@@ -142,7 +165,9 @@ def _replaced(order: Order, event: Event) -> Order:
 def _merged(old: Item | None, new: Item, at_ms: int) -> Item:
     if old is None:
         return _stamped(new, at_ms, ItemFlag.ADDED)
-    if old.is_live and old.same_content(new):
+    # Resent unchanged, a line stays as it is: a POS resending the whole order to change a tip must
+    # not revive a dish a manager voided. A deleted line sent again is the POS adding it back.
+    if old.flag is not ItemFlag.DELETED and old.same_content(new):
         return old
     # A modification is new work for the kitchen, so the line starts again at pending. The seed's
     # transition table governs status requests; a POS edit is not one.
@@ -155,19 +180,18 @@ def _patched(order: Order, event: Event) -> Order:
     p = event.payload
     items = dict(order.items)
     by_line = {i.line_id: i.id for i in items.values() if i.line_id is not None}
-    for raw in p.get("add", ()):
-        new = item_from_json(raw)
+    for new in _incoming(event, p.get("add", ())):
         if new.line_id is not None and new.line_id in by_line:
             continue  # the seed: duplicate lineIds are ignored
         items[new.id] = _stamped(new, event.at_ms, ItemFlag.ADDED)
         if new.line_id is not None:
             by_line[new.line_id] = new.id
     for raw in p.get("update", ()):
-        new = item_from_json(raw)
-        old_id = by_line.get(new.line_id) if new.line_id is not None else None
+        line_id = raw.get("lineId")
+        old_id = by_line.get(line_id) if line_id is not None else None
         if old_id is None:
             continue  # the seed: nonexistent lineIds are ignored
-        items[old_id] = _merged(items[old_id], evolve(new, id=old_id), event.at_ms)
+        items[old_id] = _merged(items[old_id], item_from_json(raw, item_id=old_id), event.at_ms)
     for line_id in p.get("remove", ()):
         old_id = by_line.get(line_id)
         if old_id is not None and items[old_id].is_live:
@@ -184,20 +208,22 @@ def _canceled(order: Order, event: Event) -> Order:
 
 
 def _item_status_set(order: Order, event: Event) -> Order:
-    item_id = str(event.payload["item_id"])
-    item = order.items.get(item_id)
+    iid = str(event.payload["item_id"])
+    item = order.items.get(iid)
     if item is None:
-        raise ItemNotFound(f"item {item_id} not found")
+        raise ItemNotFound(f"item {iid} not found")
     target = ItemStatus(event.payload["status"])
+    if item.flag is ItemFlag.VOIDED:
+        raise InvalidEvent(f"item {iid} was voided", code="ITEM_VOIDED")
     if not item.is_live:
-        raise InvalidEvent(f"item {item_id} was deleted from the order", code="ITEM_DELETED")
+        raise InvalidEvent(f"item {iid} was deleted from the order", code="ITEM_DELETED")
     if target not in ITEM_TRANSITIONS[item.status]:
         allowed = ", ".join(sorted(ITEM_TRANSITIONS[item.status])) or "none (terminal)"
         raise InvalidEvent(
             f"item status cannot move from {item.status} to {target}; allowed: {allowed}",
             code="INVALID_STATUS_TRANSITION",
         )
-    items = {**order.items, item_id: evolve(item, status=target, updated_ms=event.at_ms)}
+    items = {**order.items, iid: evolve(item, status=target, updated_ms=event.at_ms)}
     return evolve(order, items=items)
 
 
@@ -224,7 +250,10 @@ def _ticket_action(action: TicketAction) -> Callable[[Order, Event], Order]:
         ids = [i.id for i in order.items_of(ticket)]
         if action is TicketAction.START:
             changed = evolve(changed, started_ms=at)
-            items = items_with_status(order, ids, ItemStatus.PREPARING, at)
+            if ticket.status is TicketStatus.RECALLED:
+                items = _restarted(order, ids, at)
+            else:
+                items = items_with_status(order, ids, ItemStatus.PREPARING, at)
         elif action is TicketAction.READY:
             changed = evolve(changed, ready_ms=at)
             items = items_with_status(order, ids, ItemStatus.READY, at)
@@ -236,6 +265,27 @@ def _ticket_action(action: TicketAction) -> Callable[[Order, Event], Order]:
         return evolve(order, items=items, tickets={**order.tickets, ticket.id: changed})
 
     return handle
+
+
+def _restarted(order: Order, ids: list[str], at_ms: int) -> dict[str, Item]:
+    """Starting a recalled ticket remakes it: its items that are ready (not yet served) go back to
+    preparing, with the pending ones. Otherwise settle would see them done and flip the ticket
+    straight back to ready. This is the one backward item move, and only a cook's start makes it;
+    the seed's item table still governs status requests."""
+    items = dict(order.items)
+    for iid in ids:
+        item = items[iid]
+        if item.is_live and item.status in (ItemStatus.PENDING, ItemStatus.READY):
+            items[iid] = evolve(item, status=ItemStatus.PREPARING, updated_ms=at_ms)
+    return items
+
+
+def _ticket_voided(order: Order, event: Event) -> Order:
+    ticket = _ticket(order, event)
+    allowed_from, _ = TICKET_TRANSITIONS[TicketAction.VOID]
+    if ticket.status not in allowed_from:
+        raise InvalidEvent(f"cannot void a ticket that is {ticket.status.value}", code="INVALID_TICKET_TRANSITION")
+    return void_tickets(order, [ticket], event.at_ms)
 
 
 def _priority_set(order: Order, event: Event) -> Order:
@@ -271,6 +321,7 @@ def _course_fired(order: Order, event: Event) -> Order:
 
 
 def _course_held(order: Order, event: Event) -> Order:
+    _refuse_if_canceled(order)  # nothing of a canceled order fires any more, so nothing may wait to fire
     course = _course(order, event)
     if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
@@ -283,12 +334,15 @@ def _course_skipped(order: Order, event: Event) -> Order:
     if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
     at = event.at_ms
-    tickets = dict(order.tickets)
-    for t in order.tickets.values():  # rule 3: skipping voids the course's unstarted tickets
-        if t.course == course.number and t.status in (TicketStatus.HELD, TicketStatus.PENDING):
-            tickets[t.id] = evolve(t, status=TicketStatus.VOIDED, updated_ms=at)
+    # Rule 3: skipping voids the course's unstarted tickets, as a manager's void would (their items too).
+    unstarted = [
+        t
+        for t in order.tickets.values()
+        if t.course == course.number and t.status in (TicketStatus.HELD, TicketStatus.PENDING)
+    ]
+    order = void_tickets(order, unstarted, at)
     skipped = evolve(course, status=CourseStatus.SKIPPED, updated_ms=at)
-    return evolve(order, tickets=tickets, courses={**order.courses, course.number: skipped})
+    return evolve(order, courses={**order.courses, course.number: skipped})
 
 
 _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
@@ -300,7 +354,7 @@ _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
     OrderEvents.TICKET_READIED: _ticket_action(TicketAction.READY),
     OrderEvents.TICKET_BUMPED: _ticket_action(TicketAction.BUMP),
     OrderEvents.TICKET_RECALLED: _ticket_action(TicketAction.RECALL),
-    OrderEvents.TICKET_VOIDED: _ticket_action(TicketAction.VOID),
+    OrderEvents.TICKET_VOIDED: _ticket_voided,
     OrderEvents.TICKET_PRIORITY_SET: _priority_set,
     OrderEvents.COURSE_FIRED: _course_fired,
     OrderEvents.COURSE_HELD: _course_held,

@@ -46,6 +46,7 @@ class ItemFlag(StrEnum):
     ADDED = "added"
     MODIFIED = "modified"
     DELETED = "deleted"
+    VOIDED = "voided"
 
 
 class TicketStatus(StrEnum):
@@ -185,8 +186,8 @@ class Item:
 
     @property
     def is_live(self) -> bool:
-        """Deleted items stay visible (struck through) but count for nothing."""
-        return self.flag is not ItemFlag.DELETED
+        """Deleted and voided items stay visible (struck through) but count for nothing."""
+        return self.flag is not ItemFlag.DELETED and self.flag is not ItemFlag.VOIDED
 
     def same_content(self, other: Item) -> bool:
         """Whether an update changed what the kitchen must cook (status and flags aside)."""
@@ -205,7 +206,12 @@ class Item:
 
 @dataclass(frozen=True)
 class Ticket:
-    """What one station works on for one course of one order."""
+    """What one station works on for one course of one order.
+
+    A (station, course) has one ticket at a time that is not voided; work that arrives after its
+    ticket was voided gets a new one. A voided ticket keeps `item_ids`, the items it showed when it
+    was voided, so it still shows them; every other ticket shows its (station, course)'s items.
+    """
 
     id: str
     station_id: str
@@ -218,6 +224,7 @@ class Ticket:
     completed_ms: int | None = None
     updated_ms: int = 0
     estimated_prep_seconds: int | None = None
+    item_ids: tuple[str, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -277,10 +284,26 @@ class Order:
         return any(t.status in ACTIVE_TICKET_STATUSES for t in self.tickets.values())
 
     def items_of(self, ticket: Ticket) -> list[Item]:
-        return [i for i in self.items.values() if i.course == ticket.course and ticket.station_id in i.stations]
+        """A voided ticket's items are the ones it had; the others of its (station, course) are the
+        rest — less what a voided ticket kept, unless that came back as new work (live, unfinished)."""
+        if ticket.item_ids is not None:
+            return [self.items[i] for i in ticket.item_ids if i in self.items]
+        here = [i for i in self.items.values() if i.course == ticket.course and ticket.station_id in i.stations]
+        kept = {
+            i
+            for t in self.tickets.values()
+            if t.item_ids and t.station_id == ticket.station_id and t.course == ticket.course
+            for i in t.item_ids
+        }
+        if not kept:
+            return here
+        return [i for i in here if i.id not in kept or (i.is_live and not i.is_done)]
 
     def tickets_at(self, station_id: str) -> list[Ticket]:
-        return sorted((t for t in self.tickets.values() if t.station_id == station_id), key=lambda t: t.course)
+        """By course; a (station, course)'s voided tickets come before the one that followed them."""
+        return sorted(
+            (t for t in self.tickets.values() if t.station_id == station_id), key=lambda t: (t.course, t.created_ms)
+        )
 
 
 @dataclass(frozen=True)

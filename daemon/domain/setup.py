@@ -3,16 +3,16 @@ so a manager's change on one device reaches every device the same way an order d
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
 
 from daemon.domain.commands import Kitchen
 from daemon.domain.courses import DEFAULT_TEMPLATES
-from daemon.domain.errors import InvalidEvent, NotFound, StationNotFound
+from daemon.domain.errors import Conflict, InvalidEvent, NotFound, StationNotFound
 from daemon.domain.events import Change, Event
-from daemon.domain.model import CourseTemplate, RoutingRule, Station, StationKind
+from daemon.domain.model import ACTIVE_TICKET_STATUSES, CourseTemplate, Order, RoutingRule, Station, StationKind
 from daemon.domain.routing import Routing
 from daemon.domain.values import evolve
 
@@ -119,6 +119,40 @@ def save_station(location_id: str, station: Station) -> Change:
 
 def remove_station(location_id: str, station_id: str) -> Change:
     return Change(SetupEvents.STATION_REMOVED, SETUP, location_id, {"station_id": station_id})
+
+
+def check_station_removal(setup: Setup, station_id: str, orders: Iterable[Order]) -> None:
+    """A station may go only when nothing would be stranded: no order has an active ticket at it
+    (the tickets API serves only stations that exist, so such a ticket could never be bumped), and
+    another prep station remains to route to. Refusing is the whole rule: moving tickets to another
+    station would put food in front of cooks who do not make it."""
+    station = setup.stations.get(station_id)
+    if station is None:
+        raise StationNotFound(f"station {station_id} not found")
+    if station.kind is StationKind.PREP:
+        _refuse_last_prep(setup, station_id)
+    for order in orders:
+        for ticket in order.tickets.values():
+            if ticket.station_id == station_id and ticket.status in ACTIVE_TICKET_STATUSES:
+                raise Conflict(
+                    f"station {station_id} still has active tickets (order {order.id}); bump or void them first",
+                    code="STATION_IN_USE",
+                )
+
+
+def check_station_edit(setup: Setup, station: Station) -> None:
+    """Turning the last prep station into an expo is removing it as far as routing goes."""
+    old = setup.stations.get(station.id)
+    if old is not None and old.kind is StationKind.PREP and station.kind is not StationKind.PREP:
+        _refuse_last_prep(setup, station.id)
+
+
+def _refuse_last_prep(setup: Setup, station_id: str) -> None:
+    if not any(s.kind is StationKind.PREP and s.id != station_id for s in setup.stations.values()):
+        raise Conflict(
+            f"station {station_id} is the last prep station; a kitchen without one cannot route orders",
+            code="LAST_PREP_STATION",
+        )
 
 
 def save_rule(location_id: str, rule: RoutingRule) -> Change:

@@ -94,3 +94,52 @@ async def test_update_and_delete_rule(client: TestClient, manager: dict[str, str
     assert put.status == 200
     assert deleted.status == 204
     assert again.status == 404
+
+
+async def test_deleting_a_station_with_active_tickets_is_409(
+    client: TestClient, pos: dict[str, str], manager: dict[str, str], chef: dict[str, str]
+) -> None:
+    await client.post("/integrators/kds-orders", json=SEED_ORDER, headers=pos)
+
+    resp = await client.delete("/api/v1/kds/stations/grill", headers=manager)
+
+    assert resp.status == 409
+    assert (await resp.json())["error"]["code"] == "STATION_IN_USE"
+    assert (await client.get("/api/v1/kds/stations/grill", headers=chef)).status == 200
+
+
+async def test_deleting_a_station_whose_tickets_are_bumped_is_allowed(
+    client: TestClient, pos: dict[str, str], manager: dict[str, str], chef: dict[str, str]
+) -> None:
+    await client.post("/integrators/kds-orders", json=SEED_ORDER, headers=pos)
+    await client.post("/api/v1/kds/stations/grill/orders/123/ticket/bump", headers=chef)
+
+    resp = await client.delete("/api/v1/kds/stations/grill", headers=manager)
+
+    assert resp.status == 204
+
+
+async def test_deleting_the_last_prep_station_is_409(client: TestClient, manager: dict[str, str]) -> None:
+    for station in ("fry", "cold", "bar"):
+        assert (await client.delete(f"/api/v1/kds/stations/{station}", headers=manager)).status == 204
+
+    resp = await client.delete("/api/v1/kds/stations/grill", headers=manager)
+
+    assert resp.status == 409
+    assert (await resp.json())["error"]["code"] == "LAST_PREP_STATION"
+
+
+async def test_changing_the_last_prep_station_to_expo_is_409(client: TestClient, manager: dict[str, str]) -> None:
+    for station in ("fry", "cold", "bar"):
+        await client.delete(f"/api/v1/kds/stations/{station}", headers=manager)
+
+    resp = await client.put("/api/v1/kds/stations/grill", json={"name": "Grill", "kind": "expo"}, headers=manager)
+
+    assert resp.status == 409
+    assert (await resp.json())["error"]["code"] == "LAST_PREP_STATION"
+
+
+async def test_deleting_a_missing_station_is_404(client: TestClient, manager: dict[str, str]) -> None:
+    resp = await client.delete("/api/v1/kds/stations/nowhere", headers=manager)
+
+    assert resp.status == 404

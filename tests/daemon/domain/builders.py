@@ -10,7 +10,7 @@ from daemon.domain.courses import DEFAULT_TEMPLATES
 from daemon.domain.events import Actor, Change, Event
 from daemon.domain.fold import apply
 from daemon.domain.hlc import HybridClock
-from daemon.domain.model import CourseTemplate, Order, RoutingRule, Station, StationKind
+from daemon.domain.model import CourseTemplate, Order, RoutingRule, Station, StationKind, Ticket
 from daemon.domain.routing import Routing
 from tests.conftest import SEED_ORDER
 
@@ -86,9 +86,20 @@ class Kitchen:
         fields, items = intake.check_order(body or seed())
         return self.do(commands.create_order(self.order, fields, items, list(devices), self.kitchen))
 
-    def ticket(self, station: str, course: int) -> Any:
+    def tickets(self, station: str, course: int) -> list[Ticket]:
+        """Every ticket of a (station, course), oldest first: a voided one is followed by the next."""
         assert self.order is not None
-        return next(t for t in self.order.tickets.values() if t.station_id == station and t.course == course)
+        return [t for t in self.order.tickets_at(station) if t.course == course]
+
+    def ticket(self, station: str, course: int) -> Any:
+        """The newest ticket of a (station, course)."""
+        return self.tickets(station, course)[-1]
+
+    def add(self, *items: dict[str, Any]) -> Order:
+        """A partial update adding items, as the POS sends it."""
+        assert self.order is not None
+        patch = intake.check_partial({"id": self.order.id, "itemsToAdd": list(items)})
+        return self.do(commands.patch_order(self.order, self.order.id, patch, self.kitchen))
 
     def item(self, name: str) -> Any:
         assert self.order is not None
