@@ -7,9 +7,10 @@ mutated, so a reader holding an old state is never surprised by a writer.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 
 class OrderStatus(StrEnum):
@@ -145,8 +146,7 @@ class StationKind(StrEnum):
     EXPO = "expo"
 
 
-@dataclass(frozen=True)
-class Modifier:
+class Modifier(msgspec.Struct, frozen=True, gc=False):
     name: str
     qty: int = 1
     id: str | None = None
@@ -156,8 +156,7 @@ class Modifier:
         return {"id": self.id, "name": self.name, "qty": self.qty, "allergens": list(self.allergens)}
 
 
-@dataclass(frozen=True)
-class Item:
+class Item(msgspec.Struct, frozen=True, gc=False):
     """One order line. `id` is Heard's uuid; `line_id` is the integrator's key for updates."""
 
     id: str
@@ -177,7 +176,7 @@ class Item:
     allergens: tuple[str, ...] = ()
     status: ItemStatus = ItemStatus.PENDING
     flag: ItemFlag = ItemFlag.NONE
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = msgspec.field(default_factory=dict)
     updated_ms: int = 0
 
     @property
@@ -204,8 +203,7 @@ class Item:
         )
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(msgspec.Struct, frozen=True, gc=False):
     """What one station works on for one course of one order.
 
     A (station, course) has one ticket at a time that is not voided; work that arrives after its
@@ -227,8 +225,7 @@ class Ticket:
     item_ids: tuple[str, ...] | None = None
 
 
-@dataclass(frozen=True)
-class Course:
+class Course(msgspec.Struct, frozen=True, gc=False):
     number: int
     name: str
     status: CourseStatus
@@ -241,8 +238,7 @@ class Course:
     updated_ms: int = 0
 
 
-@dataclass(frozen=True)
-class Order:
+class Order(msgspec.Struct, frozen=True, gc=False):
     """An order with everything the kitchen hangs on it. `fields` keeps the whole integrator payload."""
 
     id: str
@@ -306,8 +302,7 @@ class Order:
         )
 
 
-@dataclass(frozen=True)
-class Station:
+class Station(msgspec.Struct, frozen=True, gc=False):
     id: str
     name: str
     kind: StationKind = StationKind.PREP
@@ -315,8 +310,7 @@ class Station:
     devices: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class RoutingRule:
+class RoutingRule(msgspec.Struct, frozen=True, gc=False):
     """Send matching items to a station. Exactly one of the match fields is set; `default` matches all."""
 
     station_id: str
@@ -327,8 +321,7 @@ class RoutingRule:
     id: str = ""
 
 
-@dataclass(frozen=True)
-class CourseTemplate:
+class CourseTemplate(msgspec.Struct, frozen=True, gc=False):
     number: int
     name: str
     hold_by_default: bool = False
