@@ -9,7 +9,7 @@ the event that brought it.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from daemon.domain.courses import course_name, course_number, initial_status
@@ -45,16 +45,31 @@ _KNOWN_ITEM_KEYS = frozenset(
 )
 
 
+_LABELS_MAX = 1024
+
+
 @dataclass(frozen=True)
 class Kitchen:
     """What commands need to know about the location: routing and course templates."""
 
     routing: Routing
     templates: tuple[CourseTemplate, ...]
+    _course_of_label: dict[str | None, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+    def course_of(self, label: str | None) -> int:
+        """The course an item's `course` label names (courses.course_number), remembered per kitchen:
+        a POS sends the same few labels all day."""
+        number = self._course_of_label.get(label)
+        if number is None:
+            number = course_number(label, self.templates)
+            if len(self._course_of_label) >= _LABELS_MAX:
+                self._course_of_label.clear()
+            self._course_of_label[label] = number
+        return number
 
 
 def _str_or_none(value: Any) -> str | None:
-    return None if value is None else str(value)
+    return value if value is None or value.__class__ is str else str(value)
 
 
 def build_items(order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: Kitchen) -> list[dict[str, Any]]:
@@ -62,11 +77,13 @@ def build_items(order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: 
     of a line with a lineId. A line without one gets its id from the fold, which derives it from the
     event: a command only sees one device's view, so any id it made could be made again elsewhere."""
     built = []
+    routing = kitchen.routing
     for raw in raw_items:
         line_id = _str_or_none(raw.get("lineId"))
         name = str(raw["name"])
         menu_item_id = _str_or_none(raw.get("id"))
         category = _str_or_none(raw.get("category"))
+        label = _str_or_none(raw.get("course"))
         item: dict[str, Any] = {
             "lineId": line_id,
             "menuItemId": menu_item_id,
@@ -76,12 +93,12 @@ def build_items(order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: 
             "mods": list(raw.get("mods") or []),
             "specialInstructions": _str_or_none(raw.get("specialInstructions")),
             "seat": _str_or_none(raw.get("seat")),
-            "course": course_number(_str_or_none(raw.get("course")), kitchen.templates),
-            "courseLabel": _str_or_none(raw.get("course")),
+            "course": kitchen.course_of(label),
+            "courseLabel": label,
             "courseStatus": raw.get("courseStatus"),
             "category": category,
             "allergens": [str(a) for a in raw.get("allergens") or []],
-            "stations": list(kitchen.routing.route(name=name, menu_item_id=menu_item_id, category=category)),
+            "stations": list(routing.route(name=name, menu_item_id=menu_item_id, category=category)),
             "extra": {k: v for k, v in raw.items() if k not in _KNOWN_ITEM_KEYS},
         }
         if line_id is not None:
