@@ -25,6 +25,10 @@ class HybridClock:
         self._wall = last.wall_ms if last else 0
         self._counter = last.counter if last else 0
 
+    def fork(self) -> HybridClock:
+        """An independent copy: a command stamps its events on a fork, kept only if the write goes ahead."""
+        return HybridClock(self.origin, Stamp(self._wall, self._counter, self.origin))
+
     def tick(self, now_ms: int) -> Stamp:
         """A stamp for a local event: never earlier than anything this clock has seen."""
         if now_ms > self._wall:

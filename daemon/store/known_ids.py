@@ -10,7 +10,6 @@ the event loop. It has no false negatives, so an existing aggregate is never tak
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 
 _FALSE_POSITIVE_RATE = 0.01
 _MIN_CAPACITY = 1 << 18
@@ -26,22 +25,23 @@ class _Layer:
         self.count = 0
         self.bits = bytearray(self.size // 8)
 
-    def _indexes(self, h: int) -> Iterable[int]:
-        # Double hashing (Kirsch-Mitzenmacher): k indexes from two halves of one 64-bit hash.
-        h1 = h & 0xFFFFFFFF
-        h2 = (h >> 32) | 1
-        mask = self.mask
-        return ((h1 + i * h2) & mask for i in range(self.hashes))
-
     def add(self, h: int) -> None:
-        bits = self.bits
-        for i in self._indexes(h):
+        # Double hashing (Kirsch-Mitzenmacher): k indexes from two halves of one 64-bit hash.
+        bits, mask, h1, h2 = self.bits, self.mask, h & 0xFFFFFFFF, (h >> 32) | 1
+        for _ in range(self.hashes):
+            i = h1 & mask
             bits[i >> 3] |= 1 << (i & 7)
+            h1 += h2
         self.count += 1
 
     def __contains__(self, h: int) -> bool:
-        bits = self.bits
-        return all(bits[i >> 3] & (1 << (i & 7)) for i in self._indexes(h))
+        bits, mask, h1, h2 = self.bits, self.mask, h & 0xFFFFFFFF, (h >> 32) | 1
+        for _ in range(self.hashes):
+            i = h1 & mask
+            if not bits[i >> 3] & (1 << (i & 7)):
+                return False
+            h1 += h2
+        return True
 
 
 class KnownIds:

@@ -8,7 +8,6 @@ after the COMMIT does it become the committed state that reads and reactions see
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
 import sqlite3
 import time
@@ -333,7 +332,7 @@ class Store:
         """Stamp, apply and encode the changes without touching the store: it raises before any of its
         results is kept."""
         k = KINDS[key[0]]
-        clock = copy.copy(self._clock)
+        clock = self._clock.fork()
         seq, pos = self._next_seq, self._next_pos
         positioned: list[tuple[int, Event]] = []
         now = self._now_ms()
