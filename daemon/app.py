@@ -63,13 +63,13 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     for table in (
         health.routes,
         openapi.routes,
-        integrator.routes,
         tickets.routes,
         kitchen_orders.routes,
         websocket.routes,
         stations.routes,
     ):
         app.add_routes(table)
+    integrator.add_routes(app)
     return app
 
 

@@ -32,6 +32,12 @@ def target_devices(request: web.Request) -> list[str]:
     if header.lower() == "all":
         return list(known)
     wanted = list(dict.fromkeys(d.strip() for d in header.split(",") if d.strip()))
+    if not wanted:  # "," or " , ": a list that names nobody would make an order no screen shows
+        raise ValidationFailed(
+            "x-device-ids names no device: send a device id, a comma-separated list, or 'all'",
+            code="MISSING_HEADER",
+            field="x-device-ids",
+        )
     unknown = [d for d in wanted if d not in known]
     if unknown:
         raise ValidationFailed(
@@ -57,6 +63,26 @@ def delivery_statuses(kitchen: Kitchen, devices: list[str]) -> list[dict[str, st
 def _answer(request: web.Request, order_id: str, devices: list[str], status: int) -> web.Response:
     body = {"orderId": order_id, "deliveryStatuses": delivery_statuses(request.app[KITCHEN], devices)}
     return json_response(body, status=status)
+
+
+class _SlashTolerantResource(web.PlainResource):
+    """Real POS code posts to `/integrators/kds-orders/`: every integrator route answers the same with
+    and without a trailing slash (no redirect: a POS that POSTs rarely follows one)."""
+
+    def _match(self, path: str) -> dict[str, str] | None:
+        return super()._match(path[:-1] if len(path) > 1 and path.endswith("/") else path)
+
+
+def add_routes(app: web.Application) -> None:
+    """The integrator's routes, each on a resource that also takes the path with a trailing slash."""
+    resources: dict[str, _SlashTolerantResource] = {}
+    for route in routes:
+        assert isinstance(route, web.RouteDef)
+        resource = resources.get(route.path)
+        if resource is None:
+            resource = resources[route.path] = _SlashTolerantResource(route.path)
+            app.router.register_resource(resource)
+        resource.add_route(route.method, route.handler)
 
 
 @routes.post("/integrators/kds-orders")

@@ -179,7 +179,9 @@ def _patched(order: Order, event: Event) -> Order:
     _refuse_if_canceled(order)
     p = event.payload
     items = dict(order.items)
-    by_line = {i.line_id: i.id for i in items.values() if i.line_id is not None}
+    # A removed line no longer exists on the order: an update naming it is ignored like any unknown
+    # lineId (it must not come back), and an add brings it back as a new line.
+    by_line = {i.line_id: i.id for i in items.values() if i.line_id is not None and i.flag is not ItemFlag.DELETED}
     for new in _incoming(event, p.get("add", ())):
         if new.line_id is not None and new.line_id in by_line:
             continue  # the seed: duplicate lineIds are ignored
