@@ -24,6 +24,7 @@ async def readyz(request: web.Request) -> web.Response:
         "status": "ready" if store.ready else "not_ready",
         "database": "ok" if store.ready else "unavailable",
         "schema_version": store.schema_version,
+        "integrity": store.integrity,  # "checking" just after start, then "ok" or what SQLite found
         "device_id": request.app[KITCHEN].device.id,
         # Records skipped rather than failing a whole read: each is logged with its id at ERROR.
         "skipped": {"stored_states": store.unreadable, "live_events": request.app[HUB].render_failures},

@@ -8,6 +8,7 @@ after the COMMIT does it become the committed state that reads and reactions see
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import sqlite3
 import time
@@ -27,7 +28,7 @@ from daemon.domain.model import Order
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
 from daemon.store.known_ids import KnownIds
 from daemon.store.order_index import OrderIndex
-from daemon.store.schema import prepare
+from daemon.store.schema import DatabaseCorrupt, check_integrity, prepare
 from daemon.store.writer import LogWriter, Write, WriterFailed
 
 log = logging.getLogger(__name__)
@@ -97,6 +98,8 @@ class Store:
         self._clock = HybridClock(origin)
         self.schema_version = 0
         self.unreadable = 0  # stored states that could not be read back (shown by /readyz)
+        self.integrity = "checking"  # SQLite's integrity_check, run in the background after open
+        self._integrity_check: asyncio.Task[None] | None = None
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -105,6 +108,7 @@ class Store:
         await asyncio.to_thread(self._load)
         self._writer = LogWriter(self.path, asyncio.get_running_loop())
         self._writer.start()
+        self._integrity_check = asyncio.create_task(self._check_integrity())
         log.info(
             "store open path=%s aggregates=%d next_seq=%d next_pos=%d",
             self.path,
@@ -113,7 +117,19 @@ class Store:
             self._next_pos,
         )
 
+    async def _check_integrity(self) -> None:
+        """SQLite's full integrity check, in the background: a corrupt file makes the store fail-stop
+        (every write 503, /readyz 503, the watchdog withheld) as soon as it is known."""
+        self.integrity = await asyncio.to_thread(check_integrity, self.path)
+        if self.integrity != "ok" and self._writer is not None:
+            log.critical("database integrity check failed path=%s result=%.500s", self.path, self.integrity)
+            self._writer.refuse(DatabaseCorrupt(f"{self.path}: integrity_check says {self.integrity[:500]}"))
+
     async def close(self) -> None:
+        if self._integrity_check is not None:
+            self._integrity_check.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._integrity_check
         if self._writer is not None:
             await self._writer.stop()
             self._writer = None
@@ -127,12 +143,17 @@ class Store:
             for kind, agg_id in conn.execute("SELECT kind, id FROM aggregates"):
                 self._stored.add(kind, agg_id)
             since = self._now_ms() - self.retention_ms
-            wanted = "FROM aggregates a WHERE a.live = 1 OR a.updated_ms >= ?"
-            snapshots = conn.execute(f"SELECT a.kind, a.id, a.state {wanted}", (since,))
-            tails = conn.execute(  # the events after each snapshot, through the (aggregate, id) index
-                f"SELECT {', '.join('e.' + c.strip() for c in _EVENT_COLUMNS.split(','))}"
-                " FROM aggregates a JOIN events e ON e.aggregate = a.kind AND e.aggregate_id = a.id"
-                " AND e.pos > a.snapshot_pos WHERE a.live = 1 OR a.updated_ms >= ? ORDER BY e.pos",
+            # Live aggregates, and finished ones within the retention: two index ranges (an OR of the
+            # two made SQLite scan every stored state), then their events after each snapshot.
+            wanted = (
+                "SELECT kind, id, state, snapshot_pos FROM aggregates WHERE live = 1"
+                " UNION ALL SELECT kind, id, state, snapshot_pos FROM aggregates WHERE live = 0 AND updated_ms >= ?"
+            )
+            snapshots = conn.execute(f"SELECT kind, id, state FROM ({wanted})", (since,))
+            tails = conn.execute(
+                f"WITH wanted AS ({wanted}) SELECT {', '.join('e.' + c.strip() for c in _EVENT_COLUMNS.split(','))}"
+                " FROM wanted w CROSS JOIN events e ON e.aggregate = w.kind AND e.aggregate_id = w.id"
+                " AND e.pos > w.snapshot_pos ORDER BY e.pos",
                 (since,),
             )
             for key, state, count in _materialize(snapshots, tails):

@@ -90,6 +90,11 @@ class LogWriter:
             self._queue.put(write)
         return write.future
 
+    def refuse(self, reason: BaseException) -> None:
+        """Refuse every write from now on (a check found the database unfit): the same fail-stop as a
+        failed COMMIT."""
+        self._fail(reason, "the database was found unfit")
+
     async def stop(self) -> None:
         self._queue.put(None)
         await asyncio.to_thread(self._thread.join)
