@@ -9,7 +9,10 @@ from urllib.parse import quote
 
 from aiohttp.test_utils import TestClient
 
-from tests.conftest import SEED_ORDER
+from daemon.api.context import KITCHEN, STORE
+from daemon.domain import commands
+from daemon.domain.events import ORDER, Actor
+from tests.conftest import SEED_ORDER, device_id
 
 ORDERS = "/integrators/kds-orders"
 
@@ -303,3 +306,24 @@ async def test_partial_update_is_held_to_the_same_limits(
     assert ok.status == 200
     [listed] = await kitchen_orders(client, chef)
     assert [i["allergens"] for i in listed["items"] if i["line_id"] == "3"] == [["soy"]]
+
+
+# orders stored before these limits
+
+
+async def test_orders_stored_before_the_limits_still_read(
+    client: TestClient, pos: dict[str, str], chef: dict[str, str]
+) -> None:
+    """An order accepted before intake had its limits stays in the log; its ticket reads without the values."""
+    fields = order(id="legacy", pickupTime="0001-01-01T00:00:00+14:00", prepTimeDuration="P8000Y")
+    items = [{**i, "mods": [], "seat": "Seat 99999999999999999999"} for i in fields.pop("items")]
+    store = client.app[STORE]
+    kitchen = store.setup(client.app[KITCHEN].location_id).kitchen
+    devices = [device_id(client)]
+    await store.execute(ORDER, "legacy", lambda s: commands.create_order(s, fields, items, devices, kitchen), Actor(
+        "integration:test", (), "integration"))  # fmt: skip
+
+    [ticket] = [t for t in await tickets(client, chef) if t["course_number"] == 1]
+
+    assert ticket["items"][0]["seat_number"] == "Seat 99999999999999999999"
+    assert (ticket["target_time"], ticket["estimated_prep_time"]) == (None, None)
