@@ -1,8 +1,13 @@
-"""The component schemas of the OpenAPI document: the shapes of orders, items, tickets and errors."""
+"""The component schemas of the OpenAPI document: the shapes of orders, items, tickets and errors.
+
+The integrator payload's schemas (KdsOrder, KdsItem, Modifier, …) are built from daemon.domain.kds_order, the
+definition the validator is compiled from, so what the document promises is what intake checks."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from daemon.domain import kds_order as k
 
 ERROR = {
     "type": "object",
@@ -17,101 +22,96 @@ ERROR = {
     },
 }
 
-MOD = {
-    "oneOf": [
-        {"type": "string"},
-        {
-            "type": "object",
-            "required": ["name"],
-            "properties": {"id": {"type": "string"}, "name": {"type": "string"}, "qty": {"type": "integer"}},
-        },
-    ]
-}
+_UNKNOWN = (
+    f"Unknown properties are kept with the order and returned, up to {k.UNKNOWN_DEPTH_MAX} levels deep and "
+    f"{k.UNKNOWN_VALUES_MAX} values in all per request."
+)
 
-KDS_ITEM = {
-    "type": "object",
-    "required": ["name", "qty", "mods"],
-    "additionalProperties": True,
-    "properties": {
-        "id": {"type": "string"},
-        "lineId": {"type": "string"},
-        "name": {"type": "string"},
-        "qty": {"type": "integer", "minimum": 1},
-        "price": {"type": "string"},
-        "mods": {"type": "array", "items": {"$ref": "#/components/schemas/Modifier"}},
-        "specialInstructions": {"type": "string"},
-        "course": {"type": "string"},
-        "courseStatus": {"enum": ["straightFire", "hold", "fire", "pickup"]},
-        "seat": {"type": "string"},
-    },
-}
 
-MONEY = {"type": "string"}
-COSTS = {
-    "type": "object",
-    "properties": {
-        **{k: MONEY for k in ("subtotal", "tax", "deliveryFee", "surcharge", "convenienceFee", "tip", "total")},
-        "additionalFees": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "required": ["name", "amount"],
-                "properties": {"name": MONEY, "amount": MONEY},
-            },
-        },
-        "promoCodes": {
-            "type": "array",
-            "items": {"type": "object", "required": ["amount"], "properties": {"name": MONEY, "amount": MONEY}},
-        },
-    },
-}
-DELIVERY_SERVICE = {
-    "type": "object",
-    "required": ["name", "orderId"],
-    "properties": {"name": {"type": "string"}, "orderId": {"type": "string"}, "driverPhone": {"type": "string"}},
-}
-MODES = ["For Here", "ToGo", "Pickup", "DriveThru", "Delivery", "Curbside"]
-_ORDER_FIELDS: dict[str, Any] = {
-    "id": {"type": "string"},
-    "name": {"type": "string"},
-    "time": {"type": "string", "format": "date-time"},
-    "pickupTime": {"type": "string", "format": "date-time"},
-    "phoneNumber": {"type": "string", "pattern": r"^\+[1-9]\d{1,14}$"},
-    "optInForSms": {"type": "boolean"},
-    "deliveryAddress": {"type": "string"},
-    "mode": {"enum": MODES},
-    "deliveryHandoff": {"type": "boolean"},
-    "server": {"type": "string"},
-    "terminal": {"type": "string"},
-    "specialInstructions": {"type": "string"},
-    "customerArrivedUrl": {"type": "string", "format": "uri"},
-    "vehicleModel": {"type": "string"},
-    "vehicleColor": {"type": "string"},
-    "costs": {"$ref": "#/components/schemas/Costs"},
-    "deliveryService": {"$ref": "#/components/schemas/DeliveryService"},
-    "originSource": {"type": "string"},
-    "checkNumber": {"type": "string"},
-    "priority": {"type": "boolean"},
-    "prepTimeDuration": {"type": "string", "description": "ISO 8601 duration, e.g. PT30M"},
-    "covers": {"type": "integer", "minimum": 0},
-}
-KDS_ORDER = {
-    "type": "object",
-    "required": ["id", "name", "time", "mode", "items"],
-    "additionalProperties": True,
-    "properties": {**_ORDER_FIELDS, "items": {"type": "array", "items": {"$ref": "#/components/schemas/KdsItem"}}},
-}
-PARTIAL = {
-    "type": "object",
-    "required": ["id"],
-    "additionalProperties": True,
-    "properties": {
-        **{k: {**v, "nullable": True} if "type" in v else v for k, v in _ORDER_FIELDS.items()},
-        "itemsToAdd": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/KdsItem"}},
-        "itemsToUpdate": {"type": ["array", "null"], "items": {"$ref": "#/components/schemas/KdsItem"}},
-        "itemsToRemove": {"type": ["array", "null"], "items": {"type": "string"}},
-    },
-}
+def field_schema(spec: k.Field) -> dict[str, Any]:
+    """The JSON Schema of one field of the integrator payload, from the definition intake checks it with."""
+    if isinstance(spec, k.Text):
+        text: dict[str, Any] = {"type": ["string", "number"] if spec.numbers else "string"}
+        text.update(maxLength=spec.max_length, pattern=spec.pattern)
+        if spec.non_blank:
+            text["minLength"] = 1
+        if spec.format:
+            text["format"] = spec.format
+        if spec.number_max is not None:
+            text["x-number-maximum"] = spec.number_max
+        return _described(text, spec.description)
+    if isinstance(spec, k.Whole):
+        whole: dict[str, Any] = {"type": "integer", "minimum": spec.minimum, "maximum": spec.maximum}
+        if spec.default is not None:
+            whole["default"] = spec.default
+        return _described(whole, spec.description)
+    if isinstance(spec, k.Flag):
+        return _described({"type": "boolean"}, spec.description)
+    if isinstance(spec, k.Choice):
+        loose = "case, spaces, '-' and '_' do not count" if spec.loose else ""
+        return _described({"type": "string", "enum": list(spec.values)}, spec.description or loose)
+    if isinstance(spec, k.Instant):
+        instant = {
+            "type": "string",
+            "format": "date-time",
+            "maxLength": spec.max_length,
+            "formatMinimum": f"{spec.earliest:%Y-%m-%dT%H:%M:%SZ}",
+            "formatExclusiveMaximum": f"{spec.latest:%Y-%m-%dT%H:%M:%SZ}",
+        }
+        return _described(instant, spec.description or "ISO 8601 with Z or an offset")
+    if isinstance(spec, k.Duration):
+        duration = {
+            "type": "string",
+            "format": "duration",
+            "maxLength": spec.max_length,
+            "pattern": spec.pattern,
+            "x-maximum-seconds": spec.max_seconds,
+        }
+        return _described(duration, spec.description)
+    if isinstance(spec, k.Nested):
+        return {"$ref": f"#/components/schemas/{spec.shape.name}"}
+    array: dict[str, Any] = {"type": "array", "items": field_schema(spec.element), "maxItems": spec.max_items}
+    if spec.unique:
+        array["x-unique-by"] = spec.unique
+    return _described(array, spec.description)
+
+
+def _described(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {**schema, "description": description} if description else schema
+
+
+def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
+    """Null is accepted for every optional property: it means absent (or, in a partial update, "leave as is")."""
+    if "$ref" in schema:
+        return {"anyOf": [schema, {"type": "null"}]}
+    types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+    out = {**schema, "type": [*types, "null"]}
+    if "enum" in schema:
+        out["enum"] = [*schema["enum"], None]
+    return out
+
+
+def object_schema(shape: k.Shape) -> dict[str, Any]:
+    """The component schema of one object of the integrator payload."""
+    properties = {
+        name: field_schema(spec) if name in shape.required else _nullable(field_schema(spec))
+        for name, spec in shape.fields.items()
+    }
+    schema: dict[str, Any] = {"type": "object", "additionalProperties": True, "properties": properties}
+    if shape.required:
+        schema["required"] = list(shape.required)
+    unknown = ""
+    if shape.keeps_unknown:
+        schema["x-unknown-properties"] = {"maxDepth": k.UNKNOWN_DEPTH_MAX, "maxValuesPerRequest": k.UNKNOWN_VALUES_MAX}
+        unknown = _UNKNOWN
+    if shape.shorthand is None:
+        schema["description"] = ". ".join(d for d in (shape.description, unknown) if d)
+        return schema
+    schema["description"] = unknown
+    short = {**field_schema(shape.fields[shape.shorthand]), "type": "string"}  # the old form: a string only
+    return {"oneOf": [short, schema], "description": shape.description}
+
+
 DELIVERY = {
     "type": "object",
     "properties": {
@@ -205,13 +205,7 @@ def components() -> dict[str, Any]:
     """Every named schema, for `components.schemas`."""
     return {
         "Error": ERROR,
-        "Modifier": MOD,
-        "KdsItem": KDS_ITEM,
-        "KdsOrder": KDS_ORDER,
-        "PartialKdsOrder": PARTIAL,
-        "CancelKdsOrder": {"type": "object", "required": ["id"], "properties": {"id": {"type": "string"}}},
-        "Costs": COSTS,
-        "DeliveryService": DELIVERY_SERVICE,
+        **{shape.name: object_schema(shape) for shape in k.SHAPES},
         "DeliveryResult": DELIVERY,
         "Ticket": TICKET,
         "KitchenItem": KITCHEN_ITEM,

@@ -6,7 +6,6 @@ means is the domain's current-ticket rule (daemon.domain.commands.current_ticket
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from aiohttp import web
@@ -15,7 +14,7 @@ from daemon.api.auth import PRINCIPAL, require
 from daemon.api.context import KITCHEN, STORE
 from daemon.api.responses import json_response, read_json
 from daemon.api.timestamps import iso
-from daemon.domain import commands
+from daemon.domain import commands, kds_order
 from daemon.domain.errors import OrderNotFound, StationNotFound, ValidationFailed
 from daemon.domain.events import ORDER, Actor
 from daemon.domain.intake import parse_duration_seconds, parse_instant
@@ -35,14 +34,15 @@ BASE = "/api/v1/kds/stations/{station_id}"
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 1000
 _PRIORITY_RANK = {TicketPriority.URGENT: 0, TicketPriority.HIGH: 1, TicketPriority.NORMAL: 2}
-_SEAT = re.compile(r"(\d+)")
 
 
 def _seat_number(seat: str | None) -> int | str | None:
+    """The seat's number ("Seat 3" → 3), read as intake bounds it; the label itself when it holds none, or
+    holds one out of range (an order stored before intake bounded seats must not break every read)."""
     if seat is None:
         return None
-    found = _SEAT.search(seat)
-    return int(found.group(1)) if found else seat
+    number = kds_order.label_number(seat) if len(seat) <= kds_order.TEXT_MAX_LENGTH else None
+    return number if number is not None and number <= kds_order.SEAT_MAX else seat
 
 
 def item_json(item: Item) -> dict[str, Any]:
@@ -67,11 +67,15 @@ def item_json(item: Item) -> dict[str, Any]:
 
 
 def _timing(order: Order) -> tuple[str | None, int | None]:
-    """target_time: the pickup time, else placed + prep duration; estimated_prep_time in seconds."""
+    """target_time: the pickup time, else placed + prep duration; estimated_prep_time in seconds. Values out of
+    intake's ranges (stored before it had them) count as absent: no estimate rather than no answer."""
     prep = order.fields.get("prepTimeDuration")
     seconds = parse_duration_seconds(prep) if isinstance(prep, str) else None
+    if seconds is not None and seconds > kds_order.PREP_MAX_SECONDS:
+        seconds = None
     pickup = order.fields.get("pickupTime")
-    if isinstance(pickup, str) and (instant := parse_instant(pickup)) is not None:
+    instant = parse_instant(pickup) if isinstance(pickup, str) else None
+    if instant is not None and kds_order.EARLIEST <= instant < kds_order.LATEST:
         return iso(int(instant.timestamp() * 1000)), int(seconds) if seconds is not None else None
     if seconds is not None:
         return iso(order.created_ms + int(seconds * 1000)), int(seconds)

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Sequence
 
+from daemon.domain.kds_order import label_number
 from daemon.domain.model import CourseHint, CourseStatus, CourseTemplate
 
 DEFAULT_TEMPLATES: tuple[CourseTemplate, ...] = (
@@ -13,21 +13,18 @@ DEFAULT_TEMPLATES: tuple[CourseTemplate, ...] = (
     CourseTemplate(3, "Dessert"),
 )
 
-_NUMBER = re.compile(r"(\d+)")
-
 
 def course_number(label: str | None, templates: Sequence[CourseTemplate]) -> int:
-    """ "2", "Course 2" → 2; "Entree" → that template's number; nothing or unknown → 1."""
+    """ "2", "Course 2" → 2; "Entree" → that template's number; nothing or unknown → 1. The number is read
+    by the same function intake bounds it with (kds_order.COURSE_MAX), so an accepted label is a sane course."""
     if label is None or not str(label).strip():
         return 1
     text = str(label).strip()
     for template in templates:
         if template.name.lower() == text.lower():
             return template.number
-    found = _NUMBER.search(text)
-    if found:
-        return max(1, int(found.group(1)))
-    return 1
+    number = label_number(text)
+    return max(1, number) if number is not None else 1
 
 
 def course_name(number: int, templates: Sequence[CourseTemplate]) -> str:

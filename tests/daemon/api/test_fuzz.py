@@ -12,10 +12,13 @@ import pytest
 from tests.daemon.process import DaemonProcess
 
 SCHEMATHESIS = Path(sys.executable).with_name("schemathesis")
+needs_schemathesis = pytest.mark.skipif(
+    not SCHEMATHESIS.exists() and not shutil.which("schemathesis"), reason="schemathesis missing"
+)
 
 
-@pytest.mark.skipif(not SCHEMATHESIS.exists() and not shutil.which("schemathesis"), reason="schemathesis missing")
-def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
+def schemathesis(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run schemathesis against a real daemon with every credential it needs; the result and the daemon's log."""
     daemon = DaemonProcess(tmp_path / "data").start()
     try:
         jwt = daemon.heardctl("token", "--role", "manager").strip()
@@ -29,25 +32,46 @@ def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
             str(SCHEMATHESIS),
             "run",
             f"{daemon.url}/openapi.json",
-            "--max-examples",
-            "15",
             "--checks",
             "not_a_server_error",
             "--seed",
             "20261124",
             "--no-color",
+            *options,
         ]
         for key, value in headers.items():
             args += ["-H", f"{key}: {value}"]
         # schemathesis keeps its caches in the working folder: give it ours.
-        result = subprocess.run(
-            args,
-            capture_output=True,
-            text=True,
-            timeout=240,
-            cwd=tmp_path,
-        )
+        result = subprocess.run(args, capture_output=True, text=True, timeout=240, cwd=tmp_path)
     finally:
         daemon.stop()
+    return result, daemon.log()
+
+
+@needs_schemathesis
+def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
+    result, log = schemathesis(tmp_path, "--max-examples", "15")
+
     assert result.returncode == 0, result.stdout[-4000:]
-    assert "unhandled error" not in daemon.log()
+    assert "unhandled error" not in log
+
+
+@needs_schemathesis
+def test_no_invalid_integrator_body_gets_a_server_error(tmp_path: Path) -> None:
+    """Negative mode only: every body breaks the schema somewhere (a wrong type, a bound crossed, a required
+    property missing), and each must be a 4xx. The coverage phase walks every property's edges; fuzzing adds
+    random ones. Bounded in examples, and by the subprocess timeout in time."""
+    result, log = schemathesis(
+        tmp_path,
+        "--mode",
+        "negative",
+        "--phases",
+        "coverage,fuzzing",
+        "--max-examples",
+        "50",
+        "--include-path-regex",
+        "^/integrators/",
+    )
+
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "unhandled error" not in log

@@ -132,3 +132,39 @@ def test_partial_needs_only_an_id() -> None:
         check_partial({"name": "x"})
 
     assert caught.value.field == "id"
+
+
+def test_numbers_sent_for_strings_are_kept_as_their_text() -> None:
+    body = seed(checkNumber=42, server=7)
+    body["items"][0].update(lineId=1, price=11.5)
+
+    fields, items = check_order(body)
+
+    assert (fields["checkNumber"], fields["server"]) == ("42", "7")
+    assert (items[0]["lineId"], items[0]["price"]) == ("1", "11.5")
+
+
+def test_a_refusal_quotes_at_most_forty_characters_of_the_value() -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        check_order(seed(mode="x" * 100_000))
+
+    assert caught.value.field == "mode"
+    assert len(caught.value.message) < 200
+
+
+def test_an_unknown_key_in_a_refused_path_is_cut() -> None:
+    deep: dict[str, Any] = {}
+    for _ in range(40):
+        deep = {"a": deep}
+
+    with pytest.raises(ValidationFailed) as caught:
+        check_order(seed(**{"k" * 100_000: deep}))
+
+    assert caught.value.field == "k" * 40 + "…"
+
+
+def test_partial_drops_null_unknown_fields_and_checks_the_rest() -> None:
+    patch = check_partial({"id": "123", "loyalty": None, "note": {"a": 1}, "itemsToRemove": [2, "3"]})
+
+    assert patch["fields"] == {"note": {"a": 1}}
+    assert patch["remove"] == ["2", "3"]
