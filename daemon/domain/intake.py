@@ -53,6 +53,9 @@ def check_partial(payload: Any) -> dict[str, Any]:
     """A partial update: only `id` is required; null or absent properties leave the order as it is."""
     fields = _run(_PARTIAL, payload)
     del fields["id"]
+    # `items` is not a partial property: the order's items change only through itemsTo*, and the key must
+    # not be stored over the order's own fields either (it would show in the order's echo).
+    fields.pop("items", None)
     add = fields.pop("itemsToAdd", [])
     update = fields.pop("itemsToUpdate", [])
     remove = fields.pop("itemsToRemove", [])

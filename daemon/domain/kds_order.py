@@ -270,6 +270,8 @@ _ORDER_FIELDS: dict[str, Field] = {
     "covers": Whole(minimum=0, maximum=COVERS_MAX),
 }
 ITEMS = ListOf(element=Nested(shape=KDS_ITEM), max_items=ITEMS_MAX, unique="lineId")
+# Seed 004: in a partial update a repeated lineId is ignored (the first one counts), not refused.
+PARTIAL_ITEMS = ListOf(element=Nested(shape=KDS_ITEM), max_items=ITEMS_MAX)
 
 KDS_ORDER = Shape(
     "KdsOrder",
@@ -280,8 +282,8 @@ PARTIAL_KDS_ORDER = Shape(
     "PartialKdsOrder",
     {
         **_ORDER_FIELDS,
-        "itemsToAdd": ITEMS,
-        "itemsToUpdate": ITEMS,
+        "itemsToAdd": PARTIAL_ITEMS,
+        "itemsToUpdate": PARTIAL_ITEMS,
         "itemsToRemove": ListOf(element=ID, max_items=ITEMS_MAX, description="lineIds"),
     },
     required=("id",),

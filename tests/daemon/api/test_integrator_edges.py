@@ -79,3 +79,38 @@ async def test_adding_a_removed_line_again_makes_it_a_line_again(
 
     items = {i["line_id"]: (i["name"], i["flag"], i["status"]) for i in (await _kitchen_order(client, chef))["items"]}
     assert items["2"] == ("Chocolate Shake", "added", "pending")
+
+
+async def test_a_repeated_line_id_in_items_to_add_adds_the_first_and_ignores_the_rest(
+    client: TestClient, pos: dict[str, str], chef: dict[str, str]
+) -> None:
+    await client.post("/integrators/kds-orders", json=order(), headers=pos)
+    add = {
+        "id": "123",
+        "itemsToAdd": [
+            {"lineId": "7", "name": "Fries", "qty": 1, "mods": []},
+            {"lineId": "7", "name": "Onion Rings", "qty": 1, "mods": []},
+        ],
+    }
+
+    resp = await client.put("/integrators/kds-orders/partial", json=add, headers=pos)
+
+    assert resp.status == 200
+    items = {i["line_id"]: i["name"] for i in (await _kitchen_order(client, chef))["items"]}
+    assert items["7"] == "Fries"
+
+
+async def test_items_in_a_partial_update_change_nothing_and_are_not_stored(
+    client: TestClient, pos: dict[str, str], chef: dict[str, str]
+) -> None:
+    await client.post("/integrators/kds-orders", json=order(), headers=pos)
+
+    resp = await client.put(
+        "/integrators/kds-orders/partial", json={"id": "123", "name": "Renamed", "items": "garbage"}, headers=pos
+    )
+
+    assert resp.status == 200
+    found = await _kitchen_order(client, chef)
+    assert found["name"] == "Renamed"
+    assert [i["name"] for i in found["items"]] == ["Hamburger", "Vanilla Shake"]
+    assert "items" not in found["order"]
