@@ -7,21 +7,25 @@ delivered through another channel of the same socket is not sent again. A cursor
 (the device's database was replaced) is refused with `CURSOR_AHEAD`: the client reloads its state
 over REST and subscribes again from the cursor the error carries.
 
-A client that falls behind by more than its backlog bound is closed with 4008 at once, whatever its
-socket still holds. After any close the client reconnects and resumes from its last cursor.
+The socket lives as long as the token that opened it: at its exp it is closed with 4001, and no event
+goes out after exp. A client that falls behind by more than its backlog bound is closed with 4008 at
+once, whatever its socket still holds. After any close the client reconnects (with a fresh token after
+4001) and resumes from its last cursor.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from daemon.api.auth import require
+from daemon.api.auth import _bearer, require
 from daemon.api.context import HUB, STORE
 from daemon.connections import reset
 from daemon.fanout import Client, Hub
@@ -32,9 +36,11 @@ routes = web.RouteTableDef()
 
 HEARTBEAT_SECONDS = 15.0
 # Application close codes; each tells the client what to do before it reconnects and resumes by cursor.
+CLOSE_TOKEN_EXPIRED = 4001  # your token expired: get a fresh one
 CLOSE_SLOW = 4008  # you fell behind: just reconnect
 CLOSE_INTERNAL = int(WSCloseCode.INTERNAL_ERROR)  # 1011: we failed
 CLOSE_REASONS = {
+    CLOSE_TOKEN_EXPIRED: b"token expired; reconnect with a fresh token and resume from your last cursor",
     CLOSE_SLOW: b"too slow; reconnect and resume from your last cursor",
     CLOSE_INTERNAL: b"internal error; reconnect and resume from your last cursor",
 }
@@ -46,16 +52,18 @@ REPLAY_PAGE = 500
 
 @dataclass(eq=False)
 class Session:
-    """One socket's life: its hub client, and why it must close (a close code; the first reason wins)."""
+    """One socket's life: its hub client, until when its token lets it receive events (loop time), and
+    why it must close (a close code; the first reason wins)."""
 
     ws: web.WebSocketResponse
     hub: Hub
     client: Client
+    expires: float
     closing: asyncio.Future[int]
 
     def may_send(self) -> bool:
-        """Whether an event may still go out: the socket is not closing."""
-        return not self.closing.done()
+        """Whether an event may still go out: the socket is not closing and its token has not expired."""
+        return not self.closing.done() and asyncio.get_running_loop().time() < self.expires
 
     def close_with(self, code: int) -> None:
         if not self.closing.done():
@@ -67,20 +75,34 @@ def _allowed(hub: Hub, channel: str) -> bool:
     return channel in (branch, f"{branch}:kitchen") or (channel.startswith("session:") and len(channel) > 8)
 
 
+def _token_expiry(request: web.Request) -> float:
+    """When the token that opened this socket expires, in seconds since the epoch. The auth middleware has
+    verified the token (exp is required and a number); it is decoded again only to read exp, which the
+    principal does not carry."""
+    claims = jwt.decode(_bearer(request), options={"verify_signature": False})
+    return float(claims["exp"])
+
+
 @routes.get("/api/v1/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     require(request, "orders:read")
+    expires_at = _token_expiry(request)
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=64 * 1024)
     await ws.prepare(request)
     transport = request.transport
     hub = request.app[HUB]
-    session = Session(ws, hub, hub.new_client(), asyncio.get_running_loop().create_future())
+    loop = asyncio.get_running_loop()
+    # The token's exp is wall-clock time; the timer runs on the loop's monotonic clock.
+    expires = loop.time() + (expires_at - time.time())
+    session = Session(ws, hub, hub.new_client(), expires, loop.create_future())
     session.client.on_drop = lambda: session.close_with(CLOSE_SLOW)
+    expiry = loop.call_at(expires, session.close_with, CLOSE_TOKEN_EXPIRED)
     reader = asyncio.create_task(_read(request, session))
     sender = asyncio.create_task(_send_backlog(session))
     try:
         code = await session.closing
     finally:
+        expiry.cancel()
         hub.remove(session.client)
         reader.cancel()
         sender.cancel()

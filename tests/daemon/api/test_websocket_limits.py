@@ -1,5 +1,5 @@
 """Live clients are bounded: a subscriber that does not read is closed with 4008 without slowing the others
-or keeping its memory, and one that never reads is cut off."""
+or keeping its memory, one that never reads is cut off, and a socket lives no longer than its token."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import jwt
 import pytest
 from aiohttp import WSMsgType
 from aiohttp.test_utils import TestClient
 
 from daemon.api import websocket
-from daemon.api.context import HUB
+from daemon.api.context import CONFIG, HUB
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
 from tests.conftest import SEED_ORDER
 from tests.daemon.api.test_websocket import KITCHEN, _receive
@@ -145,7 +146,7 @@ async def test_a_subscriber_that_does_not_read_is_closed_with_4008_and_costs_bou
     await screen.ws.close()
 
 
-# --- in-process: cut off ------------------------------------------------------------
+# --- in-process: cut off, and token expiry ------------------------------------------------------------
 
 
 def tcp_closed(ws: aiohttp.ClientWebSocketResponse) -> bool:
@@ -177,3 +178,61 @@ async def test_a_subscriber_that_never_reads_is_cut_off_after_the_close_grace(
 
     await until(lambda: tcp_closed(stuck), 5, "the stuck subscriber's connection cut")
     assert time.monotonic() - dropped_at < websocket.CLOSE_GRACE_SECONDS + 1
+
+
+async def test_a_socket_closes_with_4001_when_its_token_expires_and_gets_no_event_after(
+    client: TestClient, pos: dict[str, str]
+) -> None:
+    config = client.app[CONFIG]
+    secret = load_or_create_secret(config.secret_path)
+    token = mint_token(secret, sub="screen", roles=["chef"], location_id=config.location.location_id, ttl_seconds=2)
+    expires = float(jwt.decode(token, options={"verify_signature": False})["exp"])
+    ws = await client.ws_connect("/api/v1/ws", headers={"Authorization": f"Bearer {token}"})
+    await _receive(ws, "welcome")
+    await ws.send_json({"type": "subscribe", "channel": KITCHEN})
+    await _receive(ws, "subscribed")
+    posted: dict[str, float] = {}
+
+    async def keep_ordering() -> None:
+        for i in range(200):
+            oid = f"o{i}"
+            posted[oid] = time.time()
+            await client.post("/integrators/kds-orders", json={**SEED_ORDER, "id": oid}, headers=pos)
+            await asyncio.sleep(0.02)  # a steady stream of orders across exp
+
+    ordering = asyncio.create_task(keep_ordering())
+    received: list[str] = []
+    while True:
+        msg = await ws.receive(timeout=5)
+        if msg.type != WSMsgType.TEXT:
+            break
+        if msg.json()["type"] == "event" and msg.json()["event"] == "order:new":
+            received.append(msg.json()["data"]["id"])
+    closed_at = time.time()
+    ordering.cancel()
+
+    assert msg.type == WSMsgType.CLOSE and msg.data == websocket.CLOSE_TOKEN_EXPIRED
+    assert expires <= closed_at < expires + 1
+    assert received, "no event arrived while the token was valid"
+    assert all(posted[oid] < expires for oid in received), "an event committed after exp was delivered"
+    assert max(posted.values()) > expires - 0.2, "orders were not coming up to exp"
+
+
+async def test_a_socket_whose_token_expired_within_the_leeway_is_closed_at_once(
+    client: TestClient, pos: dict[str, str]
+) -> None:
+    await client.post("/integrators/kds-orders", json={**SEED_ORDER, "id": "before"}, headers=pos)
+    config = client.app[CONFIG]
+    secret = load_or_create_secret(config.secret_path)
+    location = config.location.location_id
+    # Expired five seconds ago: still let in at the door, within the 30 s leeway for clock skew.
+    token = mint_token(secret, sub="screen", roles=["chef"], location_id=location, ttl_seconds=5, now=time.time() - 10)
+    ws = await client.ws_connect("/api/v1/ws", headers={"Authorization": f"Bearer {token}"})
+    await ws.send_json({"type": "subscribe", "channel": KITCHEN, "cursor": 0})
+
+    messages = []
+    while (msg := await ws.receive(timeout=5)).type == WSMsgType.TEXT:
+        messages.append(msg.json()["type"])
+
+    assert msg.type == WSMsgType.CLOSE and msg.data == websocket.CLOSE_TOKEN_EXPIRED
+    assert "event" not in messages
