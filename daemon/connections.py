@@ -27,7 +27,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
 from yarl import URL
 
 log = logging.getLogger(__name__)
@@ -70,16 +69,12 @@ class ConnectionGuard:
     def __init__(self, *, cap: int, header_timeout: float) -> None:
         self.cap = cap
         self.header_timeout = header_timeout
-        self._open: dict[RequestHandler, Connection] = {}
+        self._open: dict[web.RequestHandler, Connection] = {}
         # Connections no request of which is being handled, oldest wait first: the eviction order.
         self._waiting: OrderedDict[Connection, None] = OrderedDict()
         self.counts = {"evicted": 0, "refused": 0, "headers_late": 0}  # since start
         self._window = dict.fromkeys(self.counts, 0)  # since the last pressure report
         self._report: asyncio.TimerHandle | None = None
-
-    @property
-    def open_count(self) -> int:
-        return len(self._open)
 
     def protocol_factory(self, server: web.Server) -> Callable[[], Connection]:
         return lambda: Connection(self, server)
@@ -160,7 +155,7 @@ class Connection(asyncio.Protocol):
 
     def __init__(self, guard: ConnectionGuard, server: web.Server) -> None:
         self.guard = guard
-        self.handler: RequestHandler = server()
+        self.handler: web.RequestHandler = server()
         self.transport: asyncio.Transport | None = None
         self.admitted = False
         self.handling = 0
