@@ -33,6 +33,9 @@ class ServerConfig:
     host: str = "0.0.0.0"
     port: int = 8420
     max_body_bytes: int = 1_048_576
+    max_connections: int = 1000  # client connections at once; lowered at start to fit the descriptor limit
+    request_timeout_seconds: int = 10  # for a request's line and headers (from its first byte), and for its body
+    keepalive_timeout_seconds: int = 75  # an idle keep-alive connection is closed after this
 
 
 @dataclass(frozen=True)
@@ -257,6 +260,9 @@ def _check(config: Config) -> None:
         raise ConfigError("store.retention_hours", "must be at least 1")
     if config.server.max_body_bytes < 1024:
         raise ConfigError("server.max_body_bytes", "must be at least 1024")
+    for key in ("max_connections", "request_timeout_seconds", "keepalive_timeout_seconds"):
+        if getattr(config.server, key) < 1:
+            raise ConfigError(f"server.{key}", "must be at least 1")
     if config.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")
     for key in ("tenant_id", "location_id"):

@@ -52,6 +52,8 @@ class Client:
     dropped: bool = False
     paused: bool = False  # while a replay is being sent, live messages wait in the backlog
     wake: asyncio.Event = field(default_factory=asyncio.Event)
+    # Told at once when the hub drops the client: its sender may be stuck on a full socket.
+    on_drop: Callable[[], None] | None = None
 
     def wants(self, channels: list[str]) -> bool:
         return any(c in self.channels for c in channels)
@@ -147,12 +149,14 @@ class Hub:
         client.wake.set()
 
     def drop(self, client: Client) -> None:
-        """Forget the client's backlog at once; its sender closes it with 'resume by cursor'."""
+        """Forget the client's backlog at once and tell its socket to close with 'resume by cursor'."""
         client.dropped = True
         client.backlog.clear()
         client.backlog_bytes = 0
         self._clients.discard(client)
         client.wake.set()
+        if client.on_drop is not None:
+            client.on_drop()
 
     def new_client(self) -> Client:
         return Client()

@@ -18,7 +18,8 @@ from aiohttp import web
 
 from daemon.api.context import STORE
 from daemon.app import build_app
-from daemon.config import Config, ConfigError, load_config
+from daemon.config import Config, ConfigError, ServerConfig, load_config
+from daemon.connections import LISTEN_BACKLOG, ConnectionGuard, GuardedSite, connection_cap
 from daemon.runtime import clear_runtime, write_runtime
 from daemon.systemd_notify import SystemdNotifier
 
@@ -81,10 +82,7 @@ async def serve(config: Config) -> None:
     gc.freeze()  # what start-up loaded (the committed state) is long-lived: keep it out of every collection
     notifier = SystemdNotifier.from_environ(os.environ)
     app = build_app(config)
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, config.server.host, config.server.port, backlog=1024)
-    await site.start()
+    runner = await _start_serving(app, config.server)
     port = _bound_port(runner) or config.server.port
     _announce(config, port)
     write_runtime(config.data_dir, f"http://{_display_host(config)}:{port}")
@@ -106,6 +104,28 @@ async def serve(config: Config) -> None:
             await watchdog
         await runner.cleanup()
         clear_runtime(config.data_dir)
+
+
+async def _start_serving(app: web.Application, server: ServerConfig) -> web.AppRunner:
+    """Listen, with every client connection counted, capped and given its deadlines (daemon/connections.py)."""
+    nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    guard = ConnectionGuard(
+        cap=connection_cap(server.max_connections, nofile), header_timeout=server.request_timeout_seconds
+    )
+    app.middlewares.insert(0, guard.middleware)  # outermost: handling starts before auth reads anything
+    runner = web.AppRunner(
+        app, access_log=None, handle_signals=False, keepalive_timeout=server.keepalive_timeout_seconds
+    )
+    await runner.setup()
+    await GuardedSite(runner, guard, server.host, server.port, backlog=LISTEN_BACKLOG).start()
+    log.info(
+        "client connections cap=%d nofile=%d request_timeout=%ds keepalive_timeout=%ds",
+        guard.cap,
+        nofile,
+        server.request_timeout_seconds,
+        server.keepalive_timeout_seconds,
+    )
+    return runner
 
 
 def _bound_port(runner: web.AppRunner) -> int | None:

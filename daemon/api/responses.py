@@ -3,12 +3,14 @@ single cost (several encodes per order), and orjson is several times faster with
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import orjson
 from aiohttp import web
 
-from daemon.domain.errors import ValidationFailed
+from daemon.api.context import CONFIG
+from daemon.domain.errors import HeardError, ValidationFailed
 
 
 def json_response(body: Any, status: int = 200) -> web.Response:
@@ -20,8 +22,16 @@ def dumps(value: Any) -> str:
 
 
 async def read_json(request: web.Request) -> Any:
-    """The request body as JSON, or a 400 that says why (empty, not UTF-8, not JSON)."""
-    raw = await request.read()
+    """The request body as JSON, or a 400 that says why (empty, not UTF-8, not JSON); a body that has not
+    arrived within the request deadline is a 408, so a client sending it a byte at a time cannot hold a handler."""
+    seconds = request.app[CONFIG].server.request_timeout_seconds
+    try:
+        async with asyncio.timeout(seconds):
+            raw = await request.read()
+    except TimeoutError:
+        raise HeardError(
+            f"the request body did not arrive within {seconds} s", code="REQUEST_TIMEOUT", status=408
+        ) from None
     if not raw:
         raise ValidationFailed("request body is empty; a JSON document is required", code="MALFORMED_JSON")
     try:

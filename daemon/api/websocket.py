@@ -6,20 +6,28 @@ from the durable log, then live ones; live events wait while the replay is sent.
 delivered through another channel of the same socket is not sent again. A cursor ahead of the log
 (the device's database was replaced) is refused with `CURSOR_AHEAD`: the client reloads its state
 over REST and subscribes again from the cursor the error carries.
+
+The socket lives as long as the token that opened it: at its exp it is closed with 4001, and no event
+goes out after exp. A client that falls behind by more than its backlog bound is closed with 4008 at
+once, whatever its socket still holds. After any close the client reconnects (with a fresh token after
+4001) and resumes from its last cursor.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
+import time
+from dataclasses import dataclass
 from typing import Any
 
+import jwt
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from daemon.api.auth import require
+from daemon.api.auth import _bearer, require
 from daemon.api.context import HUB, STORE
+from daemon.connections import reset
 from daemon.fanout import Client, Hub
 from daemon.store.store import Store
 
@@ -27,9 +35,39 @@ log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
 
 HEARTBEAT_SECONDS = 15.0
-CLOSE_SLOW = 4008  # application close code: you fell behind; reconnect and resume from your last cursor
-CLOSE_INTERNAL = int(WSCloseCode.INTERNAL_ERROR)  # 1011: we failed; reconnect and resume from your last cursor
+# Application close codes; each tells the client what to do before it reconnects and resumes by cursor.
+CLOSE_TOKEN_EXPIRED = 4001  # your token expired: get a fresh one
+CLOSE_SLOW = 4008  # you fell behind: just reconnect
+CLOSE_INTERNAL = int(WSCloseCode.INTERNAL_ERROR)  # 1011: we failed
+CLOSE_REASONS = {
+    CLOSE_TOKEN_EXPIRED: b"token expired; reconnect with a fresh token and resume from your last cursor",
+    CLOSE_SLOW: b"too slow; reconnect and resume from your last cursor",
+    CLOSE_INTERNAL: b"internal error; reconnect and resume from your last cursor",
+}
+# How long a close may wait for the client's answer: a client that does not read never answers, and
+# its socket would hold a descriptor and its unsent output until TCP gave up.
+CLOSE_GRACE_SECONDS = 5.0
 REPLAY_PAGE = 500
+
+
+@dataclass(eq=False)
+class Session:
+    """One socket's life: its hub client, until when its token lets it receive events (loop time), and
+    why it must close (a close code; the first reason wins)."""
+
+    ws: web.WebSocketResponse
+    hub: Hub
+    client: Client
+    expires: float
+    closing: asyncio.Future[int]
+
+    def may_send(self) -> bool:
+        """Whether an event may still go out: the socket is not closing and its token has not expired."""
+        return not self.closing.done() and asyncio.get_running_loop().time() < self.expires
+
+    def close_with(self, code: int) -> None:
+        if not self.closing.done():
+            self.closing.set_result(code)
 
 
 def _allowed(hub: Hub, channel: str) -> bool:
@@ -37,33 +75,75 @@ def _allowed(hub: Hub, channel: str) -> bool:
     return channel in (branch, f"{branch}:kitchen") or (channel.startswith("session:") and len(channel) > 8)
 
 
+def _token_expiry(request: web.Request) -> float:
+    """When the token that opened this socket expires, in seconds since the epoch. The auth middleware has
+    verified the token (exp is required and a number); it is decoded again only to read exp, which the
+    principal does not carry."""
+    claims = jwt.decode(_bearer(request), options={"verify_signature": False})
+    return float(claims["exp"])
+
+
 @routes.get("/api/v1/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     require(request, "orders:read")
+    expires_at = _token_expiry(request)
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=64 * 1024)
     await ws.prepare(request)
+    transport = request.transport
     hub = request.app[HUB]
-    client = hub.new_client()
-    sender = asyncio.create_task(_send_backlog(ws, client))
+    loop = asyncio.get_running_loop()
+    # The token's exp is wall-clock time; the timer runs on the loop's monotonic clock.
+    expires = loop.time() + (expires_at - time.time())
+    session = Session(ws, hub, hub.new_client(), expires, loop.create_future())
+    session.client.on_drop = lambda: session.close_with(CLOSE_SLOW)
+    expiry = loop.call_at(expires, session.close_with, CLOSE_TOKEN_EXPIRED)
+    reader = asyncio.create_task(_read(request, session))
+    sender = asyncio.create_task(_send_backlog(session))
     try:
-        await ws.send_json({"type": "welcome", "branch_id": hub.branch_id, "cursor": hub.committed_pos})
-        async for msg in ws:
-            if msg.type != WSMsgType.TEXT:
-                continue
-            await _handle(request, ws, hub, client, msg.data)
-    except Exception:
-        # The socket is upgraded: an HTTP error response can no longer be written into it.
-        log.exception("websocket failed; closing it")
-        await ws.close(code=CLOSE_INTERNAL, message=b"internal error; reconnect and resume from your last cursor")
+        code = await session.closing
     finally:
-        hub.remove(client)
+        expiry.cancel()
+        hub.remove(session.client)
+        reader.cancel()
         sender.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await sender
+        await asyncio.gather(reader, sender, return_exceptions=True)
+    await _close(ws, transport, code)
     return ws
 
 
-async def _handle(request: web.Request, ws: web.WebSocketResponse, hub: Hub, client: Client, text: str) -> None:
+async def _read(request: web.Request, session: Session) -> None:
+    """The client's messages, answered in order, until it closes or stops answering pings."""
+    ws = session.ws
+    try:
+        await ws.send_json({"type": "welcome", "branch_id": session.hub.branch_id, "cursor": session.hub.committed_pos})
+        async for msg in ws:
+            if msg.type == WSMsgType.TEXT:
+                await _handle(request, session, msg.data)
+    except ConnectionError:
+        log.debug("websocket client went away mid-send")
+    except Exception:
+        # The socket is upgraded: an HTTP error response can no longer be written into it.
+        log.exception("websocket failed; closing it")
+        session.close_with(CLOSE_INTERNAL)
+    session.close_with(int(WSCloseCode.OK))
+
+
+async def _close(ws: web.WebSocketResponse, transport: asyncio.Transport | None, code: int) -> None:
+    """Send the close frame behind what the socket still holds, without waiting for it to drain; a client
+    that has not answered within CLOSE_GRACE_SECONDS is reset, with whatever it had not read."""
+    try:
+        async with asyncio.timeout(CLOSE_GRACE_SECONDS):
+            await ws.close(code=code, message=CLOSE_REASONS.get(code, b""), drain=False)
+    except TimeoutError:
+        if transport is not None:
+            reset(transport)
+        return
+    if transport is not None and transport.get_write_buffer_size() > 0:
+        reset(transport)  # closed earlier (a missed pong) while output was still waiting
+
+
+async def _handle(request: web.Request, session: Session, text: str) -> None:
+    ws, hub, client = session.ws, session.hub, session.client
     try:
         msg: Any = orjson.loads(text)
         kind = msg.get("type")
@@ -73,7 +153,7 @@ async def _handle(request: web.Request, ws: web.WebSocketResponse, hub: Hub, cli
     if kind == "ping":
         await ws.send_json({"type": "pong", "cursor": hub.committed_pos})
     elif kind == "subscribe":
-        await _subscribe(request.app[STORE], ws, hub, client, msg)
+        await _subscribe(request.app[STORE], session, msg)
     elif kind == "unsubscribe":
         client.channels.pop(str(msg.get("channel")), None)
         await ws.send_json({"type": "unsubscribed", "channel": msg.get("channel")})
@@ -92,7 +172,8 @@ def _cursor(msg: Any) -> int | None:
     return None
 
 
-async def _subscribe(store: Store, ws: web.WebSocketResponse, hub: Hub, client: Client, msg: Any) -> None:
+async def _subscribe(store: Store, session: Session, msg: Any) -> None:
+    ws, hub, client = session.ws, session.hub, session.client
     channel = str(msg.get("channel"))
     if not _allowed(hub, channel):
         await _error(ws, "UNKNOWN_CHANNEL", f"no channel {channel[:128]!r}")
@@ -121,7 +202,7 @@ async def _subscribe(store: Store, ws: web.WebSocketResponse, hub: Hub, client: 
     try:
         await ws.send_json({"type": "subscribed", "channel": channel, "cursor": upto})
         if start < upto:
-            await _replay(store, ws, hub, client, channel, before, start, upto)
+            await _replay(store, session, channel, before, start, upto)
     finally:
         client.paused = False
         client.wake.set()
@@ -134,9 +215,7 @@ def _delivered_before(pos: int, channels: list[str], before: dict[str, int]) -> 
 
 async def _replay(
     store: Store,
-    ws: web.WebSocketResponse,
-    hub: Hub,
-    client: Client,
+    session: Session,
     channel: str,
     before: dict[str, int],
     after: int,
@@ -145,7 +224,7 @@ async def _replay(
     """What the client missed on this channel, from the durable log, rendered from current state (read
     back from its projection if it left memory). Sent directly, with the socket's own backpressure,
     while live messages wait: a long backlog never overflows the live queue, and live follows replay."""
-    while after < upto and not client.dropped:
+    while after < upto and session.may_send():
         page = await asyncio.to_thread(store.read_log, after, REPLAY_PAGE)
         if not page:
             return
@@ -156,23 +235,31 @@ async def _replay(
             key = (event.aggregate, event.aggregate_id)
             if key not in states:
                 states[key] = await store.load(*key)
-            message = hub.message(pos, event, states[key])
+            message = session.hub.message(pos, event, states[key])
             if message is None:
                 continue
             text, channels = message
             if channel in channels and not _delivered_before(pos, channels, before):
-                await ws.send_str(text)
+                if not session.may_send():
+                    return
+                await session.ws.send_str(text)
         after = page[-1][0]
 
 
-async def _send_backlog(ws: web.WebSocketResponse, client: Client) -> None:
-    while True:
-        if client.dropped:
-            await ws.close(code=CLOSE_SLOW, message=b"too slow; reconnect and resume from your last cursor")
-            return
-        text = client.next_message()
-        if text is None:
-            client.wake.clear()
-            await client.wake.wait()
-            continue
-        await ws.send_str(text)
+async def _send_backlog(session: Session) -> None:
+    """Live events from the hub, with the socket's backpressure. It may be stuck on a full socket when the
+    hub drops the client; the handler then cancels it rather than waiting for the socket to drain."""
+    client = session.client
+    try:
+        while session.may_send():
+            text = client.next_message()
+            if text is None:
+                client.wake.clear()
+                await client.wake.wait()
+                continue
+            await session.ws.send_str(text)
+    except ConnectionError:
+        log.debug("websocket client went away mid-send")  # its reader sees the end too
+    except Exception:
+        log.exception("websocket sender failed; closing it")
+        session.close_with(CLOSE_INTERNAL)
