@@ -95,7 +95,7 @@ async def create_order(request: web.Request) -> web.Response:
     await store.execute(
         ORDER, oid, lambda s: commands.create_order(s, fields, items, devices, kitchen), _actor(request)
     )
-    log.info("order created order=%s items=%d devices=%s", oid, len(items), ",".join(devices))
+    log.debug("order created order=%s items=%d devices=%s", oid, len(items), ",".join(devices))
     return _answer(request, oid, devices, 201)
 
 
