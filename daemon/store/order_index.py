@@ -14,22 +14,32 @@ class OrderIndex:
         self._active_at_station: dict[str, set[str]] = {}  # orders with an active ticket there
         self._active: set[str] = set()  # order status pending..ready (the kitchen-orders list)
         self._on_screen: set[str] = set()  # some ticket still to bump (the integrator's active list)
+        self._active_stations_of: dict[str, frozenset[str]] = {}  # what put() last saw, to update by difference
 
     def put(self, order: Order) -> None:
         oid = order.id
         self._orders[oid] = order
+        item_orders = self._item_orders
         for item_id in order.items:
-            self._item_orders[item_id] = oid
+            item_orders[item_id] = oid
         active_stations = set()
         for ticket in order.tickets.values():
-            self._at_station.setdefault(ticket.station_id, set()).add(oid)
+            station_id = ticket.station_id
+            at = self._at_station.get(station_id)
+            if at is None:
+                at = self._at_station[station_id] = set()
+            at.add(oid)
             if ticket.status in ACTIVE_TICKET_STATUSES:
-                active_stations.add(ticket.station_id)
-        for station_id, ids in self._active_at_station.items():
-            if station_id not in active_stations:
-                ids.discard(oid)
-        for station_id in active_stations:
+                active_stations.add(station_id)
+        was_active = self._active_stations_of.get(oid, _NONE)
+        for station_id in was_active - active_stations:
+            self._active_at_station[station_id].discard(oid)
+        for station_id in active_stations - was_active:
             self._active_at_station.setdefault(station_id, set()).add(oid)
+        if active_stations:
+            self._active_stations_of[oid] = frozenset(active_stations)
+        else:
+            self._active_stations_of.pop(oid, None)
         _mark(self._active, oid, order.status in ACTIVE_ORDER_STATUSES)
         _mark(self._on_screen, oid, order.on_screen)
 
@@ -41,6 +51,7 @@ class OrderIndex:
                 del self._item_orders[item_id]
         for ids in (*self._at_station.values(), *self._active_at_station.values()):
             ids.discard(oid)
+        self._active_stations_of.pop(oid, None)
         self._active.discard(oid)
         self._on_screen.discard(oid)
 
@@ -59,6 +70,9 @@ class OrderIndex:
 
     def all(self) -> list[Order]:
         return list(self._orders.values())
+
+
+_NONE: frozenset[str] = frozenset()
 
 
 def _mark(ids: set[str], oid: str, present: bool) -> None:
