@@ -15,6 +15,7 @@ from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_aut
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
+from daemon.api.records import READ_SKIPS, ReadSkips
 from daemon.config import Config
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
@@ -54,6 +55,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[CONFIG] = config
     app[KITCHEN] = kitchen
     app[STORE] = store
+    app[READ_SKIPS] = ReadSkips()
     app[INTEGRATION_TOKENS] = tokens
     hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
     store.subscribe(hub.publish)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from daemon.api.context import HUB, KITCHEN, STORE
+from daemon.api.records import READ_SKIPS
 from daemon.api.responses import json_response
 
 routes = web.RouteTableDef()
@@ -27,6 +28,10 @@ async def readyz(request: web.Request) -> web.Response:
         "integrity": store.integrity,  # "checking" just after start, then "ok" or what SQLite found
         "device_id": request.app[KITCHEN].device.id,
         # Records skipped rather than failing a whole read: each is logged with its id at ERROR.
-        "skipped": {"stored_states": store.unreadable, "live_events": request.app[HUB].render_failures},
+        "skipped": {
+            "stored_states": store.unreadable,
+            "live_events": request.app[HUB].render_failures,
+            "reads": request.app[READ_SKIPS].count,
+        },
     }
     return json_response(body, status=200 if store.ready else 503)

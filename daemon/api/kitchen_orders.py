@@ -9,6 +9,7 @@ from aiohttp import web
 
 from daemon.api.auth import require
 from daemon.api.context import KITCHEN, STORE
+from daemon.api.records import encode_each, json_body
 from daemon.api.responses import json_response, read_json
 from daemon.api.timestamps import iso
 from daemon.domain import commands
@@ -82,7 +83,8 @@ async def list_orders(request: web.Request) -> web.Response:
         key=lambda o: (not o.priority, o.created_ms),
     )
     branch = request.app[KITCHEN].location_id
-    return json_response({"success": True, "data": [kitchen_order_json(o, branch) for o in orders]})
+    data = encode_each(request, orders, lambda o: kitchen_order_json(o, branch), lambda o: o.id)
+    return json_body(b'{"success":true,"data":' + data + b"}")
 
 
 @routes.patch(BASE + "/items/{item_id}/status")

@@ -12,6 +12,7 @@ from aiohttp import web
 
 from daemon.api.auth import PRINCIPAL, require
 from daemon.api.context import KITCHEN, STORE
+from daemon.api.records import encode_each, json_body
 from daemon.api.responses import json_response, read_json
 from daemon.api.timestamps import iso
 from daemon.domain import commands, kds_order
@@ -156,8 +157,13 @@ async def list_tickets(request: web.Request) -> web.Response:
         # Priority first (the integrator's priority flag moves an order to the front), then oldest first.
         pairs.sort(key=lambda p: (_PRIORITY_RANK[p[1].priority], not p[0].priority, p[1].created_ms, p[1].course))
     kitchen = request.app[KITCHEN]
-    body = [ticket_json(o, t, kitchen.tenant_id, kitchen.location_id) for o, t in pairs[:limit]]
-    return json_response(body)
+    body = encode_each(
+        request,
+        pairs[:limit],
+        lambda p: ticket_json(p[0], p[1], kitchen.tenant_id, kitchen.location_id),
+        lambda p: f"order={p[0].id} ticket={p[1].id}",
+    )
+    return json_body(body)
 
 
 def _actor(request: web.Request) -> Actor:
