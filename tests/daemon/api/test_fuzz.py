@@ -57,6 +57,16 @@ def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
 
 
 @needs_schemathesis
+def test_no_invalid_request_to_any_route_gets_a_server_error(tmp_path: Path) -> None:
+    """Negative mode over every documented route (kitchen orders, tickets, stations, routing rules too),
+    with fewer examples than the integrator's bodies get below."""
+    result, log = schemathesis(tmp_path, "--mode", "negative", "--max-examples", "10")
+
+    assert result.returncode == 0, result.stdout[-4000:]
+    assert "unhandled error" not in log
+
+
+@needs_schemathesis
 def test_no_invalid_integrator_body_gets_a_server_error(tmp_path: Path) -> None:
     """Negative mode only: every body breaks the schema somewhere (a wrong type, a bound crossed, a required
     property missing), and each must be a 4xx. The coverage phase walks every property's edges; fuzzing adds

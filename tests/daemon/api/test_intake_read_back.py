@@ -1,6 +1,6 @@
 """Nothing accepted can break a read (hypothesis through the real app): any order the intake accepts, built
 from values at the edges of each field's range and nested unknown fields, reads back from the kitchen orders
-and station tickets APIs, and no order, accepted or not, gets a 5xx."""
+and station tickets APIs and replays over the WebSocket, and no order, accepted or not, gets a 5xx."""
 
 from __future__ import annotations
 
@@ -12,7 +12,9 @@ from aiohttp.test_utils import TestClient
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from daemon.api.context import HUB
 from daemon.domain import kds_order as k
+from tests.daemon.api.test_websocket import KITCHEN, _receive
 
 SERIAL = itertools.count()
 TICK = timedelta(milliseconds=1)
@@ -176,6 +178,7 @@ async def test_any_accepted_order_reads_back(
 ) -> None:
     order = with_fault(order, fault)
     order["id"] = f"{next(SERIAL)}-{order['id']}"[: k.ID_MAX_LENGTH + 1]  # one app serves all: ids must not repeat
+    cursor = client.app[HUB].committed_pos
 
     created = await client.post("/integrators/kds-orders", json=order, headers=pos)
 
@@ -188,3 +191,8 @@ async def test_any_accepted_order_reads_back(
     for station in ("expo", "grill", "cold"):
         tickets = await client.get(f"/api/v1/kds/stations/{station}/tickets?status=all&limit=1000", headers=chef)
         assert tickets.status == 200, (await tickets.text())[:300]
+    ws = await client.ws_connect("/api/v1/ws", headers=chef)
+    await ws.send_json({"type": "subscribe", "channel": KITCHEN, "cursor": cursor})
+    replayed = await _receive(ws, "event")  # the replay starts with this order's own creation
+    assert (replayed["event"], replayed["data"]["id"]) == ("order:new", order["id"])
+    await ws.close()
