@@ -79,7 +79,7 @@ def raise_descriptor_limit() -> tuple[int, int]:
 
 
 async def serve(config: Config) -> None:
-    gc.freeze()  # what start-up loaded (the committed state) is long-lived: keep it out of every collection
+    gc.freeze()  # the modules and configuration loaded so far live for ever (the store freezes its state again)
     notifier = SystemdNotifier.from_environ(os.environ)
     app = build_app(config)
     runner = await _start_serving(app, config.server)
