@@ -302,9 +302,12 @@ class Store:
         reaches the writer (an encoding error, a bug), leaves nothing behind — no pending state, no
         seq, pos or clock tick consumed. A write the database refuses is never acknowledged, and
         neither is any write queued behind it (StoreUnavailable, 503)."""
-        self._check_writable()
         key = (kind, agg_id)
-        state = await self.working(kind, agg_id)
+        state = self._pending.get(key)
+        if state is None:
+            state = self._committed.get(key)
+            if state is None and self._stored.may_contain(kind, agg_id):
+                state = await self.working(kind, agg_id)  # it left memory: read it back, off the loop
         writer = self._check_writable()
         decided = decide(state)
         changes = [decided] if isinstance(decided, Change) else list(decided or ())
