@@ -160,7 +160,7 @@ KITCHEN_ITEM = {
         "modifiers": {"type": "array", "items": {"type": "object"}},
         "course": {"type": "integer"},
         "stations": {"type": "array", "items": {"type": "string"}},
-        "flag": {"enum": ["added", "modified", "deleted", None]},
+        "flag": {"enum": ["added", "modified", "deleted", "voided", None]},
     },
 }
 KITCHEN_ORDER = {
