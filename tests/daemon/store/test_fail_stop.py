@@ -17,14 +17,6 @@ from daemon.store.writer import LogWriter, Write, WriterFailed
 from tests.daemon.store.test_store import ITEMS, KITCHEN, create, fields
 
 
-@pytest.fixture
-async def store(tmp_path: Path):
-    s = Store(tmp_path / "heard.db", "device-a")
-    await s.open()
-    yield s
-    await s.close()
-
-
 def poison(path: Path, aggregate_id: str) -> None:
     """A real SQLite failure inside the writer's transaction, for the creation of one aggregate."""
     conn = sqlite3.connect(path)

@@ -36,14 +36,6 @@ async def create(store: Store, oid: str) -> None:
     await store.execute(ORDER, oid, lambda s: commands.create_order(s, fields(oid), ITEMS, ["d1"], KITCHEN))
 
 
-@pytest.fixture
-async def store(tmp_path: Path):
-    s = Store(tmp_path / "heard.db", "device-a")
-    await s.open()
-    yield s
-    await s.close()
-
-
 async def test_committed_order_survives_a_restart(tmp_path: Path) -> None:
     first = Store(tmp_path / "heard.db", "device-a")
     await first.open()
