@@ -62,6 +62,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    websocket.add_shutdown(app)
     for table in (
         health.routes,
         openapi.routes,
