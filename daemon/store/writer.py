@@ -39,6 +39,23 @@ UPSERT_AGGREGATE = (
     " pos = excluded.pos, live = excluded.live, updated_ms = excluded.updated_ms"
 )
 MAX_GROUP = 512
+ROWS_PER_STATEMENT = 256  # 11 columns a row: well under SQLite's 32,766 bound parameters
+
+
+def _many_rows(statement: str, columns: int, rows: int) -> str:
+    """`statement` with `rows` value tuples: one step inserts them all. executemany steps once per row, and
+    the sqlite3 module gives up and takes back the interpreter around every step, a hand-off with the
+    event loop each time."""
+    head, _, tail = statement.partition(" VALUES ")
+    one = "(" + ", ".join("?" * columns) + ")"
+    values, _, conflict = tail.partition(" ON CONFLICT")
+    return f"{head} VALUES {', '.join([one] * rows)}" + (f" ON CONFLICT{conflict}" if conflict else "")
+
+
+def _insert_all(conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    for start in range(0, len(rows), ROWS_PER_STATEMENT):
+        chunk = rows[start : start + ROWS_PER_STATEMENT]
+        conn.execute(_many_rows(statement, len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
 
 
 @dataclass
@@ -155,8 +172,8 @@ class LogWriter:
         aggregates = [row for w in group for row in w.aggregates]
         try:
             conn.execute("BEGIN IMMEDIATE")
-            conn.executemany(INSERT_EVENT, events)
-            conn.executemany(UPSERT_AGGREGATE, aggregates)
+            _insert_all(conn, INSERT_EVENT, events)
+            _insert_all(conn, UPSERT_AGGREGATE, aggregates)
             conn.execute("COMMIT")
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the waiting requests
             self._fail(exc, f"commit failed writes={len(group)}")
