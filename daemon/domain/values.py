@@ -35,13 +35,16 @@ def evolve(value: T, **changes: Any) -> T:
 _VARIANT = {c: "89ab"[int(c, 16) & 0x3] for c in "0123456789abcdef"}
 
 
-_NAMESPACE_BYTES: dict[uuid.UUID, bytes] = {}
+_PRIMED: dict[uuid.UUID, Any] = {}  # a SHA-1 that has already read each namespace's 16 bytes
 
 
 def name_uuid(namespace: uuid.UUID, name: str) -> str:
-    """Exactly str(uuid.uuid5(namespace, name)), by string slicing, without UUID objects (5x faster)."""
-    prefix = _NAMESPACE_BYTES.get(namespace)
-    if prefix is None:  # UUID.bytes is computed on every access; a few namespaces are used all day
-        prefix = _NAMESPACE_BYTES[namespace] = namespace.bytes
-    h = hashlib.sha1(prefix + name.encode("utf-8")).hexdigest()
+    """Exactly str(uuid.uuid5(namespace, name)), by string slicing, without UUID objects (5x faster). The
+    namespace's bytes are hashed once: each id copies that state and reads only its own name."""
+    primed = _PRIMED.get(namespace)
+    if primed is None:
+        primed = _PRIMED[namespace] = hashlib.sha1(namespace.bytes)
+    digest = primed.copy()
+    digest.update(name.encode("utf-8"))
+    h = digest.hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
