@@ -39,7 +39,7 @@ UPSERT_AGGREGATE = (
     " pos = excluded.pos, live = excluded.live, updated_ms = excluded.updated_ms"
 )
 MAX_GROUP = 512
-ROWS_PER_STATEMENT = 256  # 11 columns a row: well under SQLite's 32,766 bound parameters
+ROWS_PER_STATEMENT = 256  # at most; fewer if this SQLite binds fewer parameters (999 before 3.32)
 
 
 def _many_rows(statement: str, columns: int, rows: int) -> str:
@@ -53,8 +53,11 @@ def _many_rows(statement: str, columns: int, rows: int) -> str:
 
 
 def _insert_all(conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
-    for start in range(0, len(rows), ROWS_PER_STATEMENT):
-        chunk = rows[start : start + ROWS_PER_STATEMENT]
+    if not rows:
+        return
+    per_statement = max(1, min(ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(rows[0])))
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
         conn.execute(_many_rows(statement, len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
 
 

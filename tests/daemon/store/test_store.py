@@ -14,7 +14,9 @@ from daemon.domain.errors import OrderExists
 from daemon.domain.events import ORDER
 from daemon.domain.model import RoutingRule, Station, StationKind, TicketAction
 from daemon.domain.routing import Routing
+from daemon.store.schema import prepare
 from daemon.store.store import Store
+from daemon.store.writer import INSERT_EVENT, _insert_all
 
 KITCHEN = commands.Kitchen(
     Routing(
@@ -154,3 +156,15 @@ async def test_start_up_loads_only_live_and_recent_orders(tmp_path: Path) -> Non
         assert await second.working(ORDER, "done") is not None  # still found on demand, off the loop
     finally:
         await second.close()
+
+
+def test_a_group_larger_than_one_statement_binds_is_inserted_whole_and_in_order(tmp_path: Path) -> None:
+    prepare(tmp_path / "heard.db")
+    conn = sqlite3.connect(tmp_path / "heard.db", isolation_level=None)
+    conn.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, 30)  # two 11-column rows per statement
+    rows = [(pos, "d", pos, 1, 0, "t", "order", f"o{pos}", "{}", "{}", 1) for pos in range(1, 8)]
+
+    _insert_all(conn, INSERT_EVENT, rows)
+
+    stored = [r[0] for r in conn.execute("SELECT aggregate_id FROM events ORDER BY pos")]
+    assert stored == [f"o{p}" for p in range(1, 8)]
