@@ -87,7 +87,8 @@ class LogWriter:
     def __init__(self, path: Path, loop: asyncio.AbstractEventLoop) -> None:
         self._path = path
         self._loop = loop
-        self._queue: queue.SimpleQueue[Write | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[list[Write] | None] = queue.SimpleQueue()
+        self._batch: list[Write] = []  # this loop turn's writes, handed over together
         self._thread = threading.Thread(target=self._run, name="heard-writer", daemon=True)
         self.failed: BaseException | None = None
         self.groups = 0
@@ -105,10 +106,19 @@ class LogWriter:
             reason = self.failed or "the writer thread is not running"
             write.future.set_exception(WriterFailed(f"the database refused a write earlier: {reason}"))
         else:
-            # Queued even if the writer fails meanwhile: a failed writer keeps draining its queue and
-            # refuses each write, so no future is ever left waiting.
-            self._queue.put(write)
+            # Handed over once per loop turn: one wake-up of the writer thread (and one hand-off of the
+            # interpreter) for every request the turn decided, not one each. Queued even if the writer
+            # fails meanwhile: a failed writer keeps draining its queue and refuses each write, so no
+            # future is ever left waiting.
+            if not self._batch:
+                self._loop.call_soon(self._hand_over)
+            self._batch.append(write)
         return write.future
+
+    def _hand_over(self) -> None:
+        batch, self._batch = self._batch, []
+        if batch:
+            self._queue.put(batch)
 
     def refuse(self, reason: BaseException) -> None:
         """Refuse every write from now on (a check found the database unfit): the same fail-stop as a
@@ -116,6 +126,8 @@ class LogWriter:
         self._fail(reason, "the database was found unfit")
 
     async def stop(self) -> None:
+        if self._batch:  # this turn's writes go first: the stop marker must not overtake them
+            self._hand_over()
         self._queue.put(None)
         await asyncio.to_thread(self._thread.join)
 
@@ -146,7 +158,7 @@ class LogWriter:
         first = self._queue.get()
         if first is None:
             return [], True
-        group = [first]
+        group = list(first)
         while len(group) < MAX_GROUP:
             try:
                 nxt = self._queue.get_nowait()
@@ -154,7 +166,7 @@ class LogWriter:
                 break
             if nxt is None:
                 return group, True
-            group.append(nxt)
+            group.extend(nxt)
         return group, False
 
     def _refuse_forever(self) -> None:

@@ -278,7 +278,9 @@ class KitchenMachine(RuleBasedStateMachine):
             new_item = after.items[iid]
             if old_item.flag is ItemFlag.VOIDED:  # voided stays voided, unless the POS changed the dish
                 assert new_item.flag is ItemFlag.VOIDED or not old_item.same_content(new_item), (old_item, new_item)
-            if old_item.status is not new_item.status and new_item.flag is not ItemFlag.MODIFIED:
+            # A modified line is new work; so is a removed line that itemsToAdd brings back (it starts again).
+            readded = old_item.flag is ItemFlag.DELETED and new_item.flag is ItemFlag.ADDED
+            if old_item.status is not new_item.status and new_item.flag is not ItemFlag.MODIFIED and not readded:
                 assert (
                     new_item.status in ITEM_TRANSITIONS[old_item.status]
                     or _forward(old_item.status, new_item.status)
