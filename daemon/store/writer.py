@@ -48,7 +48,7 @@ def _many_rows(statement: str, columns: int, rows: int) -> str:
     event loop each time."""
     head, _, tail = statement.partition(" VALUES ")
     one = "(" + ", ".join("?" * columns) + ")"
-    values, _, conflict = tail.partition(" ON CONFLICT")
+    _, _, conflict = tail.partition(" ON CONFLICT")
     return f"{head} VALUES {', '.join([one] * rows)}" + (f" ON CONFLICT{conflict}" if conflict else "")
 
 
