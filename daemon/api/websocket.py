@@ -21,11 +21,10 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-import jwt
 import orjson
 from aiohttp import WSCloseCode, WSMsgType, web
 
-from daemon.api.auth import _bearer, require
+from daemon.api.auth import require
 from daemon.api.context import HUB, STORE
 from daemon.connections import reset
 from daemon.fanout import Client, Hub
@@ -77,14 +76,6 @@ def _allowed(hub: Hub, channel: str) -> bool:
     return channel in (branch, f"{branch}:kitchen") or (channel.startswith("session:") and len(channel) > 8)
 
 
-def _token_expiry(request: web.Request) -> float:
-    """When the token that opened this socket expires, in seconds since the epoch. The auth middleware has
-    verified the token (exp is required and a number); it is decoded again only to read exp, which the
-    principal does not carry."""
-    claims = jwt.decode(_bearer(request), options={"verify_signature": False})
-    return float(claims["exp"])
-
-
 class Sessions:
     """The open sockets, so that stopping the daemon closes each at once (1001) instead of waiting for its
     heartbeat to time out: aiohttp ignores a client's frames during shutdown, and systemd would kill us."""
@@ -107,8 +98,7 @@ def add_shutdown(app: web.Application) -> None:
 
 @routes.get("/api/v1/ws")
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    require(request, "orders:read")
-    expires_at = _token_expiry(request)
+    expires_at = require(request, "orders:read").expires_at
     ws = web.WebSocketResponse(heartbeat=HEARTBEAT_SECONDS, max_msg_size=64 * 1024)
     await ws.prepare(request)
     transport = request.transport

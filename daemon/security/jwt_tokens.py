@@ -31,6 +31,7 @@ class Principal:
     location_id: str
     name: str | None = None
     permissions: frozenset[str] = frozenset()
+    expires_at: float = math.inf  # the token's exp (seconds since the epoch): a WebSocket closes then
 
 
 @dataclass(frozen=True)
@@ -152,6 +153,7 @@ class TokenVerifier:
             location_id=self.settings.location_id,
             name=str(name) if name is not None else None,
             permissions=frozenset(str(p) for p in permissions) if isinstance(permissions, list) else frozenset(),
+            expires_at=float(claims["exp"]),
         )
 
 

@@ -268,7 +268,6 @@ class Store:
 
     def _remember(self, key: Key, state: Any) -> None:
         self._committed[key] = state
-        self._stored.add(*key)
         if isinstance(state, Order):
             self._orders.put(state)
 
@@ -320,8 +319,11 @@ class Store:
         self._next_pos = positioned[-1][0] + 1
         self._clock = clock
         self._pending[key] = final
+        created = state is None  # the filter of stored ids takes each id once, not once per write
 
         def on_commit() -> None:
+            if created:
+                self._stored.add(*key)
             self._remember(key, final)
             self._forget_pending(key, final)
             self._publish(positioned, {key: final})

@@ -1,14 +1,17 @@
-"""Run the real daemon as a subprocess for crash, systemd and multi-device tests."""
+"""Run the real daemon as a subprocess for crash, systemd and multi-device tests; wait on conditions."""
 
 from __future__ import annotations
 
+import asyncio
 import os
+import resource
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -21,8 +24,10 @@ def free_port() -> int:
 class DaemonProcess:
     """One heard-daemon on 127.0.0.1 with its own data directory; logs go to a file for failure messages."""
 
-    def __init__(self, data_dir: Path, env: dict[str, str] | None = None) -> None:
+    def __init__(self, data_dir: Path, env: dict[str, str] | None = None, nofile: int | None = None) -> None:
+        """`nofile`: the daemon's descriptor limit (soft and hard), as under a unit that sets LimitNOFILE."""
         self.data_dir = data_dir
+        self.nofile = nofile
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
@@ -47,10 +52,15 @@ class DaemonProcess:
             stdout=log,
             stderr=subprocess.STDOUT,
             env=self._env,
+            preexec_fn=self._limit_descriptors if self.nofile is not None else None,
         )
         log.close()
         self.wait_ready(timeout)
         return self
+
+    def _limit_descriptors(self) -> None:
+        assert self.nofile is not None
+        resource.setrlimit(resource.RLIMIT_NOFILE, (self.nofile, self.nofile))
 
     def wait_ready(self, timeout: float) -> None:
         deadline = time.monotonic() + timeout
@@ -98,3 +108,12 @@ class DaemonProcess:
 
     def integration_token(self) -> str:
         return self.heardctl("integration-token", "create", "--name", f"test-{time.monotonic_ns()}").split()[-1]
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0, what: str = "the condition") -> None:
+    """Wait for a condition, polling it against a deadline (never a sleep as synchronisation)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"not within {timeout} s: {what}")
+        await asyncio.sleep(0.01)  # polling a condition with a deadline

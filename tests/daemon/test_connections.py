@@ -12,13 +12,11 @@ import copy
 import os
 import resource
 import socket
-import subprocess
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import aiohttp
 import pytest
@@ -28,7 +26,7 @@ from aiohttp.test_utils import TestClient
 from daemon.config import Config, load_config
 from daemon.connections import RESERVED_DESCRIPTORS, ConnectionGuard, GuardedSite, connection_cap
 from tests.conftest import SEED_ORDER
-from tests.daemon.process import DaemonProcess
+from tests.daemon.process import DaemonProcess, until
 
 NOFILE = 1024
 FLOOD = 1200
@@ -53,31 +51,7 @@ def open_descriptors(pid: int) -> int:
     return len(os.listdir(f"/proc/{pid}/fd"))
 
 
-async def until(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(0.02)  # polling a condition with a deadline
-
-
 # --- the real daemon under a flood -------------------------------------------------------------------
-
-
-class DaemonWithFewDescriptors(DaemonProcess):
-    """A daemon whose hard descriptor limit is NOFILE, as under a unit without LimitNOFILE."""
-
-    def start(self, timeout: float = 15.0) -> DaemonProcess:
-        popen = subprocess.Popen
-
-        def limit() -> None:
-            resource.setrlimit(resource.RLIMIT_NOFILE, (NOFILE, NOFILE))
-
-        def limited(*args: Any, **kwargs: Any) -> Any:
-            return popen(*args, preexec_fn=limit, **kwargs)
-
-        with mock.patch.object(subprocess, "Popen", limited):
-            return super().start(timeout)
 
 
 CONFIG = f"""
@@ -102,7 +76,7 @@ def daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     if soft < 4 * FLOOD:  # this process holds the flood's client side
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4 * FLOOD), hard))
-    process = DaemonWithFewDescriptors(root / "data", env={"HEARD_CONFIG": str(root / "heard.toml")}).start()
+    process = DaemonProcess(root / "data", env={"HEARD_CONFIG": str(root / "heard.toml")}, nofile=NOFILE).start()
     yield process
     process.stop()
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))

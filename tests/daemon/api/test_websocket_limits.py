@@ -22,7 +22,7 @@ from daemon.api.context import CONFIG, HUB
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
 from tests.conftest import SEED_ORDER
 from tests.daemon.api.test_websocket import KITCHEN, _receive
-from tests.daemon.process import DaemonProcess
+from tests.daemon.process import DaemonProcess, until
 
 SLOW_DROPPED = "dropping slow websocket client"
 
@@ -44,14 +44,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise AssertionError("no VmRSS")
-
-
-async def until(condition: Any, timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"not within {timeout} s: {what}")
-        await asyncio.sleep(0.02)  # polling a condition with a deadline
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from daemon.domain import commands
 from daemon.domain.events import ORDER
 from daemon.store.store import Store, StoreUnavailable
 from daemon.store.writer import LogWriter, Write, WriterFailed
+from tests.daemon.process import until
 from tests.daemon.store.test_store import ITEMS, KITCHEN, create, fields
 
 
@@ -27,13 +28,6 @@ def poison(path: Path, aggregate_id: str) -> None:
     )
     conn.commit()
     conn.close()
-
-
-async def wait_for(predicate: Any, timeout: float = 5.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():
-        assert asyncio.get_running_loop().time() < deadline, "condition not met in time"
-        await asyncio.sleep(0.005)
 
 
 async def test_a_command_that_cannot_be_encoded_leaves_nothing_behind(store: Store, tmp_path: Path) -> None:
@@ -57,16 +51,23 @@ async def test_writes_queued_behind_a_failed_commit_are_never_acknowledged(store
     writer = store._writer
     assert writer is not None
 
+    def handed_over() -> bool:
+        return not writer._batch and writer._queue.qsize() == 0
+
     bad = asyncio.ensure_future(create(store, "bad"))
-    await wait_for(lambda: (ORDER, "bad") in store._pending and writer._queue.qsize() == 0)  # the writer has it
+    await until(lambda: (ORDER, "bad") in store._pending and handed_over(), what="the writer holds the bad write")
+    decided: list[int] = []
+
+    def patch(order: Any, i: int) -> Any:
+        decided.append(i)
+        return commands.patch_order(order, "bad", _add_line(str(i)), KITCHEN)
+
     behind = [asyncio.ensure_future(create(store, f"after-{i}")) for i in range(5)]
     updates = [  # decided on the poisoned write's uncommitted state
-        asyncio.ensure_future(
-            store.execute(ORDER, "bad", lambda s, i=i: commands.patch_order(s, "bad", _add_line(str(i)), KITCHEN))
-        )
-        for i in range(3)
+        asyncio.ensure_future(store.execute(ORDER, "bad", lambda s, i=i: patch(s, i))) for i in range(3)
     ]
-    await asyncio.sleep(0)
+    behind_pending = lambda: all((ORDER, f"after-{i}") in store._pending for i in range(5))  # noqa: E731
+    await until(lambda: len(decided) == 3 and behind_pending() and not writer._batch, what="the rest is queued")
     blocker.execute("ROLLBACK")
     results = await asyncio.gather(bad, *behind, *updates, return_exceptions=True)
 
@@ -88,7 +89,7 @@ async def test_a_writer_that_cannot_open_the_database_refuses_at_once(tmp_path: 
     loop = asyncio.get_running_loop()
     writer = LogWriter(tmp_path / "missing-dir" / "heard.db", loop)
     writer.start()
-    await wait_for(lambda: not writer.healthy)
+    await until(lambda: not writer.healthy, what="the writer gives up")
 
     future = writer.submit(Write([], [], lambda: None))
 

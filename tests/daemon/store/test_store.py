@@ -168,3 +168,13 @@ def test_a_group_larger_than_one_statement_binds_is_inserted_whole_and_in_order(
 
     stored = [r[0] for r in conn.execute("SELECT aggregate_id FROM events ORDER BY pos")]
     assert stored == [f"o{p}" for p in range(1, 8)]
+
+
+async def test_the_filter_of_stored_ids_grows_with_aggregates_not_with_writes(store: Store) -> None:
+    await create(store, "o1")
+    for _ in range(3):
+        await store.execute(ORDER, "o1", lambda o: commands.ticket_action(o, "grill", TicketAction.BUMP))
+        await store.execute(ORDER, "o1", lambda o: commands.ticket_action(o, "grill", TicketAction.RECALL))
+    await create(store, "o2")
+
+    assert sum(layer.count for layer in store._stored._layers) == 2
