@@ -96,6 +96,18 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class ScreenConfig:
+    """The touchscreen (heard-ui) on this device: how it looks and when a ticket's timer changes colour."""
+
+    theme: str = "dark"  # dark | high-contrast
+    font_scale: float = 1.0
+    language: str = "en"  # a file ui/locale/<language>.json
+    warn_minutes: int = 5  # a ticket's timer turns amber (▲) at this age
+    late_minutes: int = 10  # and red (■, LATE) at this one
+    sound: str = "chime"  # chime | off: what a new ticket plays
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path(".heard")
     log_level: str = "INFO"
@@ -107,6 +119,7 @@ class Config:
     stations: tuple[StationConfig, ...] = ()
     routing: tuple[RoutingRuleConfig, ...] = ()
     printers: tuple[PrinterConfig, ...] = ()
+    screen: ScreenConfig = field(default_factory=ScreenConfig)
 
     @property
     def database_path(self) -> Path:
@@ -244,6 +257,13 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(key, f"must be a whole number, not {value!r}") from None
+    if hint is float:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"must be a number, not {value!r}") from None
     if hint is Path:
         return Path(str(value))
     if hint is str:
@@ -269,6 +289,7 @@ def _check(config: Config) -> None:
         if not getattr(config.location, key).strip():
             raise ConfigError(f"location.{key}", "must not be empty")
     _check_auth(config.auth)
+    _check_screen(config.screen)
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}
     for i, station in enumerate(config.stations):
@@ -295,6 +316,17 @@ def _check(config: Config) -> None:
     for i, printer in enumerate(config.printers):
         if printer.kind not in ("file", "network", "usb", "serial"):
             raise ConfigError(f"printers[{i}].kind", "must be file, network, usb or serial")
+
+
+def _check_screen(screen: ScreenConfig) -> None:
+    if screen.theme not in ("dark", "high-contrast"):
+        raise ConfigError("screen.theme", "must be dark or high-contrast")
+    if not 0.5 <= screen.font_scale <= 3.0:
+        raise ConfigError("screen.font_scale", "must be between 0.5 and 3.0")
+    if not 1 <= screen.warn_minutes < screen.late_minutes:
+        raise ConfigError("screen.late_minutes", "must be greater than screen.warn_minutes, which must be at least 1")
+    if screen.sound not in ("chime", "off"):
+        raise ConfigError("screen.sound", "must be chime or off")
 
 
 def _check_auth(auth: AuthConfig) -> None:
