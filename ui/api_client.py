@@ -84,7 +84,10 @@ class DaemonClient:
     async def set_item_status(self, item_id: str, status: str) -> dict[str, Any]:
         return dict(await self.request("PATCH", f"/api/v1/kitchen/items/{item_id}/status", {"status": status}))
 
-    async def mark_seen(self, station_id: str, order_ids: list[str]) -> Any:
+    async def mark_seen(self, station_id: str, order_ids: list[str], screen_id: str | None = None) -> Any:
         """Tell the daemon a person's screen displayed these orders' tickets of this station."""
         path = f"/api/v1/kds/stations/{station_id}/tickets/seen"
-        return await self.request("POST", path, {"order_ids": order_ids})
+        body: dict[str, Any] = {"order_ids": order_ids}
+        if screen_id:
+            body["screen_id"] = screen_id
+        return await self.request("POST", path, body)

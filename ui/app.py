@@ -99,7 +99,7 @@ async def run(args: argparse.Namespace, app: object) -> int:
         chime = Chime(screen_config.sound)
     else:
         theme, chime = theme_for("dark"), Chime("chime")
-    session = KitchenSession(endpoint.url, endpoint.token, stations)
+    session = KitchenSession(endpoint.url, endpoint.token, stations, endpoint.config)
     window = KitchenWindow(session, args.mode, stations, theme, chime)
     closed = asyncio.Event()
     window.destroyed.connect(closed.set)

@@ -13,24 +13,31 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import socket
 import time
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any
 
+from daemon.config import Config
+from daemon.security.jwt_tokens import mint_token
+from daemon.security.manager_pin import check_pin, pin_is_set
 from ui.api_client import ApiError, DaemonClient
 from ui.live import LiveFeed
 from ui.models.orders import KitchenOrders
 from ui.models.status import StatusModel
 from ui.models.tickets import StationTickets
+from ui.texts import tr
 
 log = logging.getLogger(__name__)
 
+SEEN_BATCH = 500  # the most order ids one acknowledgement takes (docs/api.md)
 REFETCH_EVENTS = frozenset({"order:new", "order:updated", "course:updated"})
 
 
 class KitchenSession:
-    def __init__(self, url: str, token: str, station_ids: list[str]) -> None:
+    def __init__(self, url: str, token: str, station_ids: list[str], config: Config | None = None) -> None:
+        self.config = config  # the device's configuration when the screen runs beside its daemon (void by PIN)
         self.client = DaemonClient(url, token)
         self.stations: dict[str, StationTickets] = {s: StationTickets(s) for s in station_ids}
         self.station_names: dict[str, str] = {}
@@ -46,7 +53,8 @@ class KitchenSession:
         self._refetch: asyncio.Task[None] | None = None
         self._refetch_again = False
         self._tasks: set[asyncio.Task[Any]] = set()
-        self.seen: dict[str, set[str]] = {s: set() for s in station_ids}  # order ids acknowledged per station
+        self.seen: dict[str, set[str]] = {s: set() for s in station_ids}  # ticket ids acknowledged per station
+        self.screen_id = f"heard-ui@{socket.gethostname()}"
         self.seen_supported = True
         self._seen_task: asyncio.Task[None] | None = None
 
@@ -133,17 +141,20 @@ class KitchenSession:
                 self.status.update(clock_offset_s=round(server - time.time()))
 
     # --- "seen": which tickets a person's screen has actually displayed
-    def displayed(self, station_id: str, order_ids: list[str]) -> None:
-        """Called after each painted frame with the orders on it; acknowledges the new ones, batched."""
+    def displayed(self, station_id: str, tickets: list[tuple[str, str]]) -> None:
+        """Called after each painted frame with the (ticket id, order id) pairs on it; acknowledges the new
+        ones, batched. Tracked by ticket, so a later course of the same order, fired after, is seen again."""
         if not self.seen_supported or not self.feed.connected or self.stopping:
             return
-        fresh = [o for o in order_ids if o not in self.seen[station_id]]
+        fresh = [(t, o) for t, o in tickets if t not in self.seen[station_id]]
         if fresh and (self._seen_task is None or self._seen_task.done()):
             self._seen_task = asyncio.ensure_future(self._acknowledge(station_id, fresh))
 
-    async def _acknowledge(self, station_id: str, order_ids: list[str]) -> None:
+    async def _acknowledge(self, station_id: str, tickets: list[tuple[str, str]]) -> None:
+        order_ids = list(dict.fromkeys(o for _, o in tickets))
         try:
-            await self.client.mark_seen(station_id, order_ids)
+            for start in range(0, len(order_ids), SEEN_BATCH):
+                await self.client.mark_seen(station_id, order_ids[start : start + SEEN_BATCH], self.screen_id)
         except ApiError as exc:
             if exc.status in (404, 405) and exc.code in ("NOT_FOUND", "HTTP_ERROR"):
                 self.seen_supported = False  # a daemon without the route: say so once, do not retry each frame
@@ -151,7 +162,7 @@ class KitchenSession:
             else:
                 log.warning("seen acknowledgement failed station=%s error=%s", station_id, exc)
             return
-        self.seen[station_id].update(order_ids)
+        self.seen[station_id].update(t for t, _ in tickets)
 
     # --- actions (a tap or a key)
     def act(self, coro: Any, what: str) -> asyncio.Task[Any]:
@@ -188,6 +199,42 @@ class KitchenSession:
     def cycle_priority(self, station_id: str, ticket: dict[str, Any]) -> asyncio.Task[Any]:
         nxt = {"normal": "high", "high": "urgent", "urgent": "normal"}[ticket.get("priority", "normal")]
         return self.act(self.client.set_priority(station_id, ticket["order_id"], nxt), "priority")
+
+    def void_ready(self) -> str | None:
+        """None when a void can be asked for here; else the text saying why not."""
+        if self.config is None or not self.config.secret_path.exists():
+            return "side.void_remote"
+        if not pin_is_set(self.config.data_dir):
+            return "side.void_no_pin"
+        return None
+
+    def void_with_pin(self, station_id: str, order_id: str, pin: str) -> asyncio.Task[Any]:
+        """Check the manager PIN on this device; when right, void with a one-minute manager token minted for
+        this one request (the screen's own token never carries void)."""
+
+        async def void() -> None:
+            config = self.config
+            assert config is not None
+            loop = asyncio.get_running_loop()
+            if not await loop.run_in_executor(None, check_pin, config.data_dir, pin):  # scrypt: off the loop
+                raise ApiError(403, "WRONG_PIN", tr("side.void_wrong_pin"))
+            token = mint_token(
+                config.secret_path.read_bytes(),
+                sub="heard-ui:manager-pin",
+                roles=["manager"],
+                location_id=config.location.location_id,
+                ttl_seconds=60,
+                name="Manager (PIN at the screen)",
+                issuer=config.auth.issuer,
+                audience=config.auth.audience,
+            )
+            manager = DaemonClient(self.client.url, token)
+            try:
+                await manager.ticket_action(station_id, order_id, "void")
+            finally:
+                await manager.close()
+
+        return self.act(void(), "void")
 
     def mark_item_done(self, item: dict[str, Any]) -> asyncio.Task[Any]:
         """pending → preparing → ready: the seed allows one step at a time, so a tap walks the steps it needs."""

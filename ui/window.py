@@ -14,6 +14,7 @@ from ui.views.station_screen import StationScreen
 from ui.views.status_bar import Banner, StatusBar
 from ui.views.tables_screen import TablesScreen
 from ui.views.theme import Theme
+from ui.views.ticket_grid import TicketGrid
 
 
 class KitchenWindow(QWidget):
@@ -55,10 +56,11 @@ class KitchenWindow(QWidget):
         if self.stations:
             self.stations[0].grid.setFocus(Qt.FocusReason.OtherFocusReason)
 
-    def _painted(self, station_id: str, grid: object) -> None:
+    def _painted(self, station_id: str, grid: TicketGrid) -> None:
         if self.session.status.status.connected and not self.session.stations[station_id].stale:
-            ids = [t["order_id"] for t in self.session.stations[station_id].tickets if t["id"] in grid.painted_ids]  # type: ignore[attr-defined]
-            self.session.displayed(station_id, ids)
+            shown = set(grid.painted_ids)
+            tickets = self.session.stations[station_id].tickets
+            self.session.displayed(station_id, [(t["id"], t["order_id"]) for t in tickets if t["id"] in shown])
 
     def _new_tickets(self) -> None:
         count = sum(m.new_tickets for m in self.session.stations.values())

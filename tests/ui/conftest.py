@@ -113,7 +113,7 @@ class Screen:
 async def open_screen(data_dir: Path, url: str, mode: str = "station", stations: list[str] | None = None) -> Screen:
     endpoint = locate(url, None, data_dir)
     station_ids = stations if stations is not None else (["grill"] if mode == "station" else [])
-    session = KitchenSession(endpoint.url, endpoint.token, station_ids)
+    session = KitchenSession(endpoint.url, endpoint.token, station_ids, endpoint.config)
     chime = Chime("off")
     window = KitchenWindow(session, mode, station_ids, theme_for("dark"), chime)
     window.resize(1600, 900)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
 
@@ -55,9 +58,6 @@ async def test_tapping_an_item_marks_it_done_on_the_daemon(shared_daemon: Daemon
             statuses.append(await item_status())
             return statuses[-1] == "ready"
 
-        import asyncio
-        import time
-
         deadline = time.monotonic() + 10
         while not await poll():
             assert time.monotonic() < deadline, f"item never ready on the daemon: {statuses[-1]}"
@@ -108,3 +108,46 @@ async def test_the_keyboard_selects_and_bumps_a_card(shared_daemon: DaemonProces
         await until(lambda: screen.card(oid) is None, 10, "the card gone after the bump key")
         ticket = await pos.ticket("grill", oid)
         assert ticket is not None and ticket["status"] == "bumped"
+
+
+async def test_void_asks_for_the_manager_pin_and_refuses_a_wrong_one(shared_daemon: DaemonProcess, pos: Pos) -> None:
+    shared_daemon.heardctl("manager-pin", "set", "--pin", "2468")
+    async with screen_on(shared_daemon) as screen:
+        oid = order_id()
+        await pos.post_order(order_body(oid, "Void Me"))
+        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        placed = screen.card(oid)
+        _click(screen, QPoint(placed.rect.center().x(), placed.rect.bottom() - 3))  # the body: selects
+        assert screen.grid.selected_ticket is not None and screen.grid.selected_ticket["order_id"] == oid
+        station = screen.window.stations[0]
+
+        def enter(pin: str) -> None:
+            station.void.click()
+            assert station.pin_pad.isVisible()
+            for key in [*pin, "OK"]:
+                station.pin_pad.keys[key].click()
+
+        enter("1111")
+        await until(lambda: "Wrong PIN" in station.message.text(), 10, "the wrong PIN said")
+        ticket = await pos.ticket("grill", oid)
+        assert ticket is not None and ticket["status"] == "pending"
+
+        enter("2468")
+        await until(lambda: screen.card(oid) is None, 10, "the voided card gone")
+        ticket = await pos.ticket("grill", oid)
+        assert ticket is not None and ticket["status"] == "voided"
+
+
+async def test_a_displayed_card_is_acknowledged_as_seen_on_the_daemon(shared_daemon: DaemonProcess, pos: Pos) -> None:
+    async with screen_on(shared_daemon) as screen:
+        oid = order_id()
+        await pos.post_order(order_body(oid, "Seen Test"))
+        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        await until(lambda: screen.card(oid).card.ticket["id"] in screen.grid.painted_ids, 5, "the card painted")
+        deadline = time.monotonic() + 10
+        while True:
+            ticket = await pos.ticket("grill", oid)
+            if ticket is not None and ticket.get("seen_at"):
+                break
+            assert time.monotonic() < deadline, "the daemon never recorded the ticket as seen"
+            await asyncio.sleep(0.05)  # polling the daemon with a deadline

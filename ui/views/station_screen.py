@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWi
 
 from ui.session import KitchenSession
 from ui.texts import tr
+from ui.views.pin_pad import PinPad
 from ui.views.theme import Theme
 from ui.views.ticket_grid import TicketGrid
 
@@ -51,7 +52,7 @@ class StationScreen(QWidget):
         self.priority = self._button(tr("side.priority"), lambda: self._on_selected("priority"))
         row.addWidget(self.start)
         row.addWidget(self.priority)
-        self.void = self._button(tr("side.void"), lambda: self.message.setText(tr("side.void_needs_pin")))
+        self.void = self._button(tr("side.void"), self._ask_void)
         self.pager = QLabel()
         self.pager.setFont(theme.font(18, bold=True))
         self.pager.setAlignment(Qt.AlignmentFlag.AlignCenter)
@@ -75,6 +76,9 @@ class StationScreen(QWidget):
         column.addWidget(self.pager)
         column.addLayout(pages)
         side.setStyleSheet(f"color: {theme.card_text};")
+        self.pin_pad = PinPad(theme, self)
+        self.pin_pad.entered.connect(self._void)
+        self._void_order: str | None = None
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
@@ -107,6 +111,22 @@ class StationScreen(QWidget):
             self.session.ticket_action(self.station_id, ticket["order_id"], "start")
         elif action == "priority":
             self.session.cycle_priority(self.station_id, ticket)
+
+    def _ask_void(self) -> None:
+        ticket = self.grid.selected_ticket
+        why_not = self.session.void_ready() if ticket is not None else "side.void_select"
+        if why_not is not None or ticket is None:
+            self.message.setText(tr(why_not or "side.void_select"))
+            return
+        self._void_order = ticket["order_id"]
+        name = (ticket.get("metadata") or {}).get("order_name") or ticket["order_id"]
+        self.pin_pad.setGeometry(self.width() - 420, 40, 400, 560)
+        self.pin_pad.open(tr("pin.prompt", name=name))
+
+    def _void(self, pin: str) -> None:
+        if self._void_order is not None:
+            self.session.void_with_pin(self.station_id, self._void_order, pin)
+            self._void_order = None
 
     def refresh(self) -> None:
         name = self.session.station_names.get(self.station_id, self.station_id)
