@@ -3,7 +3,8 @@ screen to the frame that shows it (p50/p99, budget 16 ms), what one repaint cost
 
 A real daemon runs as a subprocess with 200 orders at the grill. The screen (this process: the real session,
 models and views on qasync, offscreen, 1920×1080) receives the events of a chef client changing ticket
-priorities (reorders the grid) and moving items (updates a card). For each, the clock starts when the live
+priorities (reorders the grid) and moving items (updates a card) on the page shown: a change to a card on
+another page needs no frame. For each, the clock starts when the live
 feed hands the message over (parsed) and stops when the grid's next paint has finished. Software rendering:
 a device with a GPU differs, so measure there too.
 """
@@ -30,6 +31,8 @@ import aiohttp
 
 from bench.ingest import free_port, stop, wait_ready
 from bench.live import percentile
+
+NEXT_STATUS = {"pending": "preparing", "preparing": "ready"}
 
 
 def rss_mb() -> float:
@@ -114,8 +117,10 @@ async def measure(url: str, data_dir: Path, jwt: str, changes: int) -> dict[str,
     rss_loaded = rss_mb()
 
     rng = random.Random(7)
-    items = [i["item_id"] for t in tickets for i in t["items"]]
-    rng.shuffle(items)
+    def on_page() -> list[dict[str, Any]]:
+        """The cards a cook is looking at: a change elsewhere needs no frame (only the pager's counts move)."""
+        return [p.card.ticket for p in grid.pages[grid.page]]
+
 
     def call(method: str, path: str, body: dict[str, Any]) -> None:
         # The chef's client is another device: its HTTP runs off the screen's loop, in a thread.
@@ -130,14 +135,17 @@ async def measure(url: str, data_dir: Path, jwt: str, changes: int) -> dict[str,
 
     for n in range(changes):
         before = len(latencies)
-        if n % 2 == 0:
-            ticket = rng.choice(session.stations["grill"].tickets)
+        page = on_page()
+        movable = [i for t in page for i in t["items"] if i.get("status") in NEXT_STATUS]
+        if n % 2 == 0 or not movable:
+            ticket = rng.choice(page)
             priority = "normal" if ticket["priority"] != "normal" else rng.choice(["high", "urgent"])
             path = f"/api/v1/kds/stations/grill/orders/{ticket['order_id']}/ticket/priority"
             await loop.run_in_executor(None, call, "POST", path, {"priority": priority})
         else:
-            path = f"/api/v1/kitchen/items/{items.pop()}/status"
-            await loop.run_in_executor(None, call, "PATCH", path, {"status": "preparing"})
+            item = rng.choice(movable)
+            path = f"/api/v1/kitchen/items/{item['item_id']}/status"
+            await loop.run_in_executor(None, call, "PATCH", path, {"status": NEXT_STATUS[item["status"]]})
         deadline = loop.time() + 5
         while len(latencies) == before and loop.time() < deadline:
             await asyncio.sleep(0.001)  # waiting for the frame, with a deadline

@@ -6,6 +6,7 @@ and a tap can be mapped back to the header (bump) or to an item (mark done).
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -40,11 +41,16 @@ class Line:
     right: str = ""
 
 
+_serials = itertools.count(1)
+
+
 @dataclass
 class CardLayout:
     ticket: dict[str, Any]
     lines: list[Line] = field(default_factory=list)
     height: int = 0
+    # Names this layout for caches: never id(), which Python reuses once the old layout is freed.
+    serial: int = field(default_factory=lambda: next(_serials))
 
 
 def elapsed_seconds(ticket: dict[str, Any], now: float) -> float:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap, QResizeEvent
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap, QRegion, QResizeEvent
 from PySide6.QtWidgets import QWidget
 
 from ui.models.orders import KitchenOrders, station_progress
@@ -23,6 +23,7 @@ from ui.texts import tr
 from ui.views.theme import Theme
 from ui.views.ticket_card import (
     FLASH_SECONDS,
+    HEADER_PX,
     CardLayout,
     elapsed_seconds,
     hit_line,
@@ -95,6 +96,8 @@ class TicketGrid(QWidget):
         self.selected_item: int | None = None
         self._pages: list[list[Placed]] = []
         self._dirty = True
+        self._scheduled = False
+        self._shown: dict[str, tuple[Any, ...]] = {}  # ticket id → its look when last painted
         self._pressed_at: QPoint | None = None
         self._progress: dict[str, tuple[dict[str, Any], tuple[tuple[str, int, int], ...]]] = {}
         self.frames = 0  # painted frames (the benchmark and tests read it)
@@ -111,15 +114,53 @@ class TicketGrid(QWidget):
         model.changed.connect(self.relayout)
         orders.changed.connect(self.relayout)
         self._tick = QTimer(self)
-        self._tick.timeout.connect(self.update)  # one timer drives every card's clock
+        self._tick.timeout.connect(self._tick_clocks)  # one timer drives every card's clock
         self._tick.start(1000)
 
     # --- layout
     def relayout(self) -> None:
         """Something changed: lay out again before the next frame. Changes that arrive in one loop turn
-        (an event, the order it belongs to, a re-read) share one layout."""
+        (an event, the order it belongs to, a re-read) share one layout, and only the cards that moved or
+        changed are repainted."""
         self._dirty = True
-        self.update()
+        if not self._scheduled:
+            self._scheduled = True
+            QTimer.singleShot(0, self._repaint_changes)
+
+    def _repaint_changes(self) -> None:
+        self._scheduled = False
+        pages = self.pages
+        page = pages[self.page] if pages else []
+        now = {p.card.ticket["id"]: self._look(p) for p in page}
+        if not self._shown or not now:
+            self.update()
+            return
+        region = QRegion()
+        for tid, look in now.items():
+            before = self._shown.get(tid)
+            if before != look:
+                region += QRect(*look[1:5])
+                if before is not None:
+                    region += QRect(*before[1:5])  # where it was: a card that moved or shrank leaves pixels
+        for tid, look in self._shown.items():
+            if tid not in now:
+                region += QRect(*look[1:5])
+        if not region.isEmpty():
+            self.update(region)
+
+    def _look(self, placed: Placed) -> tuple[Any, ...]:
+        """What a card's pixels depend on, apart from its clock."""
+        tid = placed.card.ticket["id"]
+        return (placed.card.serial, placed.x, placed.y, placed.w, placed.h, tid == self.selected_id, self.model.stale)
+
+    def _tick_clocks(self) -> None:
+        """Once a second: repaint only the cards' headers (the clock, and the colour when a threshold passes)."""
+        header = round(HEADER_PX * self.theme.font_scale)
+        region = QRegion()
+        for placed in self.pages[self.page] if self.pages else []:
+            region += QRect(placed.x, placed.y, placed.w, header)
+        if not region.isEmpty():
+            self.update(region)
 
     @property
     def pages(self) -> list[list[Placed]]:
@@ -191,7 +232,9 @@ class TicketGrid(QWidget):
     def paintEvent(self, event: QPaintEvent) -> None:
         started = time.perf_counter()
         painter = QPainter(self)
-        painter.fillRect(self.rect(), QColor(self.theme.background))
+        region = event.region()
+        for rect in region:
+            painter.fillRect(rect, QColor(self.theme.background))
         pages = self.pages  # lays out first if anything changed
         now = time.time()
         mono = time.monotonic()
@@ -200,13 +243,17 @@ class TicketGrid(QWidget):
         pixmaps: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
         for placed in page:
             tid = placed.card.ticket["id"]
+            if tid in self._pixmaps:
+                pixmaps[tid] = self._pixmaps[tid]
+            if not region.intersects(placed.rect):
+                continue  # not part of this repaint: its pixels are still right
             arrived = self.model.arrived.get(tid)
             flash = arrived is not None and mono - arrived < FLASH_SECONDS
             flashing = flashing or flash
             seconds = elapsed_seconds(placed.card.ticket, now)
             state = self.theme.timer_state(seconds)
             rect = placed.rect
-            key = (id(placed.card), rect.width(), rect.height(), state.name, self.model.stale)
+            key = (placed.card.serial, rect.width(), rect.height(), state.name, self.model.stale)
             cached = self._pixmaps.get(tid)
             if cached is None or cached[0] != key:
                 cached = (
@@ -226,6 +273,7 @@ class TicketGrid(QWidget):
         self.frames += 1
         self.paint_ms.append((time.perf_counter() - started) * 1000)
         self.painted_ids = [p.card.ticket["id"] for p in page]
+        self._shown = {p.card.ticket["id"]: self._look(p) for p in page}
         for callback in self.on_painted:
             callback(self)
         if flashing:
