@@ -7,10 +7,21 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, websocket
+from daemon.api import (
+    health,
+    integrator,
+    kds_information,
+    kds_notifications,
+    kitchen_orders,
+    openapi,
+    stations,
+    tickets,
+    websocket,
+)
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
@@ -31,7 +42,9 @@ log = logging.getLogger(__name__)
 def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> web.Application:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     device = load_or_create_device(config.data_dir, config.device.name, config.device.id)
-    kitchen = Kitchen(config.location.tenant_id, config.location.location_id, device)
+    kitchen = Kitchen(
+        config.location.tenant_id, config.location.location_id, device, ZoneInfo(config.location.timezone or "UTC")
+    )
     secret = load_or_create_secret(config.secret_path) if config.auth.hs256 else None
     verifier = TokenVerifier(
         JwtSettings(
@@ -73,6 +86,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     ):
         app.add_routes(table)
     integrator.add_routes(app)
+    kds_information.add_routes(app)
+    kds_notifications.add_routes(app)
     return app
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from daemon.domain.routing import pattern_error
 from daemon.security.jwt_tokens import JwksError, read_jwks
+from daemon.timezones import system_timezone, zone_error
 
 
 class ConfigError(ValueError):
@@ -44,10 +45,25 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
+class AddressConfig:
+    """The location's postal address, as Fresh's information routes report it."""
+
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+
+
+@dataclass(frozen=True)
 class LocationConfig:
     tenant_id: str = "demo-tenant"
     location_id: str = "demo-location"
     name: str = "Demo Kitchen"
+    # IANA name; local times without a zone are read in it. None: the system's (filled in at load).
+    timezone: str | None = None
+    number: str | None = None  # shown by the information routes (Fresh's "KDS Cloud Information")
+    address: AddressConfig = field(default_factory=AddressConfig)
 
 
 @dataclass(frozen=True)
@@ -174,6 +190,9 @@ def load_config(
     if data_dir is not None:
         raw["data_dir"] = str(data_dir)
     config = _build(Config, raw, "")
+    if config.location.timezone is None:
+        location = dataclasses.replace(config.location, timezone=system_timezone(environ))
+        config = dataclasses.replace(config, location=location)
     _check(config)
     return config
 
@@ -268,6 +287,8 @@ def _check(config: Config) -> None:
     for key in ("tenant_id", "location_id"):
         if not getattr(config.location, key).strip():
             raise ConfigError(f"location.{key}", "must not be empty")
+    if config.location.timezone is not None and (error := zone_error(config.location.timezone)):
+        raise ConfigError("location.timezone", error)
     _check_auth(config.auth)
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}

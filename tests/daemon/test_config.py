@@ -101,6 +101,8 @@ def test_file_environment_and_flags_in_that_order(tmp_path: Path) -> None:
         ('[[stations]]\nid = "expo"\nname = "Expo"\nkind = "expo"\n', "stations"),
         ('[location]\nlocation_id = ""\n', "location.location_id"),
         ('log_level = "LOUD"\n', "log_level"),
+        ('[location]\ntimezone = "Mars/Olympus_Mons"\n', "location.timezone"),
+        ('[location]\ntimezone = "../../etc/passwd"\n', "location.timezone"),
     ],
 )
 def test_invalid_configuration_names_the_key(tmp_path: Path, toml: str, key: str) -> None:
