@@ -31,6 +31,7 @@ from daemon.config import Config
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
+from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
@@ -88,6 +89,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     integrator.add_routes(app)
     kds_information.add_routes(app)
     kds_notifications.add_routes(app)
+    if config.fresh_lan.enabled:
+        fresh_lan.add_door(app)  # after the store's context: the door's commands write through it
     return app
 
 
