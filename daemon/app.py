@@ -33,11 +33,13 @@ from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
 from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
+from daemon.reactions.notification_results import ResultSender, result_rule
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
 
 log = logging.getLogger(__name__)
+NOTIFICATION_RESULTS = web.AppKey("notification_results", ResultSender)
 
 
 def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> web.Application:
@@ -73,9 +75,12 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[INTEGRATION_TOKENS] = tokens
     hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
     store.subscribe(hub.publish)
+    store.add_rule(result_rule(device.id))
+    app[NOTIFICATION_RESULTS] = ResultSender(store.journal, now_ms)
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    app.cleanup_ctx.append(_notification_results_ctx)
     websocket.add_shutdown(app)
     for table in (
         health.routes,
@@ -107,6 +112,13 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await eviction
     await store.close()
+
+
+async def _notification_results_ctx(app: web.Application) -> AsyncIterator[None]:
+    sender = app[NOTIFICATION_RESULTS]
+    await sender.start()
+    yield
+    await sender.close()
 
 
 async def _evict_periodically(store: Store, every_seconds: float = 300.0) -> None:
