@@ -107,6 +107,11 @@ class OrderListener:
         self._server: asyncio.Server | None = None
         self._handlers: set[asyncio.Task[None]] = set()
 
+    @property
+    def reading(self) -> int:
+        """Connections whose document is being read now (bounded by limits.max_clients)."""
+        return self._reading
+
     async def start(self) -> None:
         self._server = await asyncio.start_server(self._accept, self.host, self.port, reuse_address=True)
         self.port = self._server.sockets[0].getsockname()[1]

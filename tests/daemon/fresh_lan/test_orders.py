@@ -17,8 +17,11 @@ from daemon.app import build_app
 from daemon.config import Config, load_config
 from daemon.domain.model import ItemFlag
 from daemon.fresh_lan.door import FRESH_LAN
+from daemon.fresh_lan.interfaces import allowed, own_subnets, parse_allow
+from daemon.fresh_lan.orders import ListenerLimits, OrderListener
 from tests.conftest import ManualClock
 from tests.daemon.fresh_lan.client import error_of, lan_order, send
+from tests.daemon.process import until
 
 TIMEOUT_SECONDS = 1  # the deadline for a whole document, short so the timeout tests are quick
 
@@ -192,3 +195,35 @@ async def test_the_door_stays_shut_unless_enabled(client: TestClient, tmp_path: 
 
     assert config.fresh_lan.enabled is False
     assert FRESH_LAN not in build_app(config)
+
+
+async def test_past_the_connection_bound_the_next_client_is_told_busy_not_left_waiting(client: TestClient) -> None:
+    listener = OrderListener(
+        client.app[STORE],
+        client.app[KITCHEN],
+        own_subnets(),
+        ListenerLimits(1_048_576, TIMEOUT_SECONDS, 1),
+        "127.0.0.1",
+        0,
+    )
+    await listener.start()
+    try:
+        _, writer = await asyncio.open_connection("127.0.0.1", listener.port)  # holds the one slot, silent
+        await until(lambda: listener.reading == 1)
+
+        answer = await send(listener.port, {"command": "create-order", "order": lan_order()}, half_close=False)
+
+        assert error_of(answer)["code"] == "BUSY"
+        writer.close()
+    finally:
+        await listener.close()
+
+
+def test_the_allow_list_reads_addresses_networks_and_ipv4_mapped_peers() -> None:
+    networks = parse_allow(["192.168.1.20", "10.0.0.0/8"])
+
+    assert allowed("192.168.1.20", networks)
+    assert not allowed("192.168.1.21", networks)
+    assert allowed("10.200.3.4", networks)
+    assert allowed("::ffff:10.1.2.3", networks)
+    assert not allowed("not an address", networks)
