@@ -26,6 +26,7 @@ from daemon.domain.events import ORDER, SYSTEM, Actor, Change, Event
 from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
+from daemon.domain.notices import NOTICE, apply_notice, notices_from_json, notices_to_json
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
 from daemon.store.journal import Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
@@ -55,6 +56,7 @@ KINDS: dict[str, AggregateKind] = {
         apply_order, order_to_json, order_from_json, live=lambda o: o.on_screen, updated_ms=lambda o: o.updated_ms
     ),
     SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
+    NOTICE: AggregateKind(apply_notice, notices_to_json, notices_from_json),
 }
 DEFAULT_RETENTION_MS = 24 * 3600 * 1000
 # A snapshot of an aggregate's state is written every this many events, and whenever it stops being live
