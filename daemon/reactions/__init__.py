@@ -1,0 +1,1 @@
+"""Reactions: side effects of committed state changes, each in a module of its own."""
