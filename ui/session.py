@@ -236,6 +236,18 @@ class KitchenSession:
 
         return self.act(void(), "void")
 
+    def serve_ready(self, order: dict[str, Any]) -> asyncio.Task[Any]:
+        """Expo: every ready item of the order goes out (ready → served, the kitchen-orders seed's last step)."""
+
+        async def serve() -> None:
+            ready = [i for i in order.get("items", ()) if i.get("status") == "ready"]
+            if not ready:
+                raise ApiError(409, "NOTHING_READY", tr("expo.nothing_ready"))
+            for item in ready:
+                await self.client.set_item_status(item["id"], "served")
+
+        return self.act(serve(), "served")
+
     def mark_item_done(self, item: dict[str, Any]) -> asyncio.Task[Any]:
         """pending → preparing → ready: the seed allows one step at a time, so a tap walks the steps it needs."""
 
