@@ -91,3 +91,11 @@ class DaemonClient:
         if screen_id:
             body["screen_id"] = screen_id
         return await self.request("POST", path, body)
+
+    # --- tables (shared/seeds/tables-api.txt; issue 17 brings the daemon's side)
+    async def tables(self, location_id: str) -> list[dict[str, Any]]:
+        data = await self.request("GET", f"/api/v1/tables/{location_id}")
+        return list(data.get("data", []) if isinstance(data, dict) else data)
+
+    async def set_table_status(self, table_id: str, status: str) -> dict[str, Any]:
+        return dict(await self.request("PATCH", f"/api/v1/tables/{table_id}/status", {"status": status}))

@@ -130,7 +130,11 @@ async def screenshot(session: object, window: object, path: Path) -> int:
     assert isinstance(session, KitchenSession) and isinstance(window, KitchenWindow)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + LOAD_TIMEOUT
-    while not (session.loaded.is_set() and session.status.status.connected):
+    while not (
+        session.loaded.is_set()
+        and session.status.status.connected
+        and (window.tables is None or session.tables.available is not None)
+    ):
         if loop.time() > deadline:
             print(f"heard-ui: the state did not load within {LOAD_TIMEOUT:.0f} s", file=sys.stderr)
             return 1

@@ -40,6 +40,7 @@ class LiveFeed:
         self.reload = reload
         self.cursor: int | None = None
         self.channel: str | None = None
+        self.branch_id: str | None = None  # the location, as the daemon's welcome names it
         self.connected = False
         self.reconnects = 0
         self._task: asyncio.Task[None] | None = None
@@ -77,6 +78,7 @@ class LiveFeed:
     async def _serve(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         welcome = await ws.receive_json(timeout=5)
         branch = welcome["branch_id"]
+        self.branch_id = str(branch)
         self.channel = f"branch:{branch}:kitchen"
         if self.cursor is None:
             # Subscribe from the cursor the state was read at: events after it are replayed, none is lost.

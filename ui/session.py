@@ -26,11 +26,14 @@ from ui.api_client import ApiError, DaemonClient
 from ui.live import LiveFeed
 from ui.models.orders import KitchenOrders
 from ui.models.status import StatusModel
+from ui.models.tables import FloorTables
 from ui.models.tickets import StationTickets
 from ui.texts import tr
 
 log = logging.getLogger(__name__)
 
+TABLES_POLL_SECONDS = 5.0
+TABLES_RETRY_SECONDS = 30.0
 SEEN_BATCH = 500  # the most order ids one acknowledgement takes (docs/api.md)
 REFETCH_EVENTS = frozenset({"order:new", "order:updated", "course:updated"})
 
@@ -45,6 +48,8 @@ class KitchenSession:
         self.stopping = False
         self.reloads = 0  # whole-state reads: one at start; a reconnect resumes by cursor instead
         self.orders = KitchenOrders()
+        self.tables = FloorTables()
+        self._tables_task: asyncio.Task[None] | None = None
         self.status = StatusModel()
         self.feed = LiveFeed(url, token, self.apply_event, self._link_changed, self.reload)
         self.loaded = asyncio.Event()
@@ -64,6 +69,10 @@ class KitchenSession:
 
     async def stop(self) -> None:
         self.stopping = True
+        if self._tables_task is not None:
+            self._tables_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await self._tables_task
         await self.feed.stop()
         for task in list(self._tasks) + ([self._refetch] if self._refetch else []):
             task.cancel()
@@ -139,6 +148,40 @@ class KitchenSession:
             async with self.client.session.get(self.client.url + "/healthz") as resp:
                 server = parsedate_to_datetime(resp.headers["Date"]).timestamp()
                 self.status.update(clock_offset_s=round(server - time.time()))
+
+    # --- tables (the tables screen)
+    def watch_tables(self) -> None:
+        """Read the floor now and every few seconds (the tables API's live events are not specified yet)."""
+        self._tables_task = asyncio.ensure_future(self._tables_loop())
+
+    async def _tables_loop(self) -> None:
+        while True:
+            if not await self.refresh_tables():
+                await asyncio.sleep(0.1)  # the location is not known until the daemon's welcome: soon
+                continue
+            # a daemon without the API is asked again now and then: an update may bring it
+            await asyncio.sleep(TABLES_POLL_SECONDS if self.tables.available else TABLES_RETRY_SECONDS)
+
+    async def refresh_tables(self) -> bool:
+        """Read the tables; False when the location is not known yet (nothing asked)."""
+        location = self.feed.branch_id or (self.config.location.location_id if self.config else None)
+        if location is None:
+            return False
+        try:
+            self.tables.replace_all(await self.client.tables(location))
+        except ApiError as exc:
+            if exc.status in (404, 405):
+                self.tables.unavailable()
+            else:
+                log.warning("tables read failed error=%s", exc)
+        return True
+
+    def set_table_status(self, table_id: str, status: str) -> asyncio.Task[Any]:
+        async def change() -> None:
+            await self.client.set_table_status(table_id, status)
+            await self.refresh_tables()
+
+        return self.act(change(), "table status")
 
     # --- "seen": which tickets a person's screen has actually displayed
     def displayed(self, station_id: str, tickets: list[tuple[str, str]]) -> None:

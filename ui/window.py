@@ -37,6 +37,7 @@ class KitchenWindow(QWidget):
         layout.addWidget(self.banner)
         self.stations: list[StationScreen] = []
         self.expo: ExpoScreen | None = None
+        self.tables: TablesScreen | None = None
         if mode == "station":
             row = QHBoxLayout()
             for station_id in station_ids:
@@ -50,7 +51,9 @@ class KitchenWindow(QWidget):
             self.expo = ExpoScreen(session, theme)
             layout.addWidget(self.expo, 1)
         else:
-            layout.addWidget(TablesScreen(theme), 1)
+            self.tables = TablesScreen(session, theme)
+            session.watch_tables()
+            layout.addWidget(self.tables, 1)
         self.status_bar = StatusBar(session.status, theme)
         layout.addWidget(self.status_bar)
         if self.stations:
