@@ -130,7 +130,8 @@ class StationScreen(QWidget):
 
     def refresh(self) -> None:
         name = self.session.station_names.get(self.station_id, self.station_id)
-        self.title.setText(f"{name} · {len(self.model.tickets)}")
+        held = sum(self.model.held_counts().values())
+        self.title.setText(f"{name} · {len(self.model.tickets)}" + (f"  {tr('side.held', n=held)}" if held else ""))
         avg = self.model.average_seconds()
         self.average.setText(
             tr("side.average_none") if avg is None else tr("side.average", t=f"{int(avg) // 60}:{int(avg) % 60:02d}")
