@@ -12,6 +12,7 @@ from aiohttp import web
 
 from daemon.api.auth import INTEGRATION
 from daemon.api.context import KITCHEN, STORE, Kitchen
+from daemon.api.coursing_state import kitchen_of
 from daemon.api.responses import json_response, read_json
 from daemon.domain import commands, intake
 from daemon.domain.errors import ValidationFailed
@@ -90,7 +91,7 @@ async def create_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
     fields, items = intake.check_order(await read_json(request))
     store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
+    kitchen = kitchen_of(store, request.app[KITCHEN].location_id)
     oid = fields["id"]
     await store.execute(
         ORDER, oid, lambda s: commands.create_order(s, fields, items, devices, kitchen), _actor(request)
@@ -104,7 +105,7 @@ async def update_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
     fields, items = intake.check_order(await read_json(request))
     store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
+    kitchen = kitchen_of(store, request.app[KITCHEN].location_id)
     oid = fields["id"]
     await store.execute(ORDER, oid, lambda s: commands.replace_order(s, fields, items, kitchen), _actor(request))
     return _answer(request, oid, devices, 200)
@@ -117,7 +118,7 @@ async def partial_update_order(request: web.Request) -> web.Response:
     oid = intake.order_id(body)
     patch = intake.check_partial(body)
     store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
+    kitchen = kitchen_of(store, request.app[KITCHEN].location_id)
     await store.execute(ORDER, oid, lambda s: commands.patch_order(s, oid, patch, kitchen), _actor(request))
     return _answer(request, oid, devices, 200)
 

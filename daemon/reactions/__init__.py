@@ -1,0 +1,1 @@
+"""Reactions: what the daemon does because state changed or time passed (the kitchen clock, …)."""
