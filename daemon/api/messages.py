@@ -40,6 +40,10 @@ def renderer(
                 "item": kitchen_item_json(state, item),
                 "course": course_of(item.course),
             }
+        if event.type == OrderEvents.TICKET_SEEN:
+            seen = [state.tickets[t] for t in p.get("ticket_ids", ()) if t in state.tickets]
+            tickets = [ticket_json(state, t, tenant_id, location_id) for t in seen]
+            return {"order_id": state.id, "station_id": p.get("station_id"), "tickets": tickets}
         if event.type.startswith("ticket.") and p.get("ticket_id") in state.tickets:
             moved = state.tickets[p["ticket_id"]]
             ticket = ticket_json(state, moved, tenant_id, location_id)
