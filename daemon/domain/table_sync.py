@@ -109,9 +109,18 @@ def apply_syncs(state: SyncBook | None, event: Event) -> SyncBook:
     return SyncBook({**book.syncs, table_id: sync})
 
 
+def _refuse_synced_elsewhere(book: SyncBook, table_id: str, order_ids: list[str]) -> None:
+    """An order courses with one table: in two syncs, two tables would each wait for it."""
+    for oid, sync in book.of_order().items():
+        if oid in order_ids and sync.table_id != table_id:
+            raise Conflict(f"order {oid} is in the sync of table {sync.table_id}", code="ORDER_IN_OTHER_SYNC")
+
+
 def create(book: SyncBook | None, location_id: str, sync_id: str, table_id: str, order_ids: list[str]) -> Change:
-    if table_id in (book or EMPTY_SYNCS).syncs:
+    book = book or EMPTY_SYNCS
+    if table_id in book.syncs:
         raise Conflict(f"table {table_id} is already in sync", code="TABLE_SYNC_EXISTS")
+    _refuse_synced_elsewhere(book, table_id, order_ids)
     payload = {"id": sync_id, "table_id": table_id, "order_ids": order_ids}
     return Change(SyncEvents.CREATED, TABLE_SYNCS, location_id, payload)
 
@@ -124,6 +133,7 @@ def delete(book: SyncBook | None, location_id: str, table_id: str) -> Change:
 def add_order(book: SyncBook | None, location_id: str, table_id: str, order_id: str) -> Change | None:
     if order_id in sync_of(book, table_id).order_ids:
         return None
+    _refuse_synced_elsewhere(book or EMPTY_SYNCS, table_id, [order_id])
     return Change(SyncEvents.ORDER_ADDED, TABLE_SYNCS, location_id, {"table_id": table_id, "order_id": order_id})
 
 

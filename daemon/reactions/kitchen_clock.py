@@ -36,7 +36,12 @@ log = logging.getLogger(__name__)
 
 CLOCK = Actor("kitchen-clock", (), "device")
 PASS_EVERY_SECONDS = 1.0  # alerts are per minute; a fire within a second of its time is on time
-MIN_GAP_SECONDS = 0.2  # a burst of commits wakes the clock once, not once per order
+MIN_GAP_SECONDS = 0.5  # a burst of commits wakes the clock once, not once per order
+# What can make something due at once: new courses (an order in), a course changed, a table or the
+# coursing setup changed. Item and ticket moves (most of service) wait for the next second's pass.
+_WAKING_ORDER_EVENTS = frozenset(
+    {OrderEvents.CREATED, OrderEvents.REPLACED, OrderEvents.PATCHED, OrderEvents.COURSE_COMPLETED}
+)
 
 
 @dataclass(frozen=True)
@@ -106,12 +111,13 @@ class KitchenClock:
             log.warning("kitchen clock write refused kind=%s id=%.80s code=%s", kind, agg_id, exc.code)
 
     def on_commit(self, events: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
-        """Course and coursing changes may make something due now (a first course with no delay, a table
-        that became ready): wake the loop. Its own writes are skipped (they come from the clock)."""
+        """Changes that may make something due now (a first course with no delay, a stagger, new timing)
+        wake the loop early. Its own writes do not (they come from a pass)."""
         for _, event in events:
-            if event.actor is CLOCK or event.actor.sub == CLOCK.sub:
+            if event.actor.sub == CLOCK.sub:
                 continue
-            if event.aggregate != ORDER or event.type.startswith(("course.", "ticket.", "item.", "order.")):
+            kind = event.type
+            if event.aggregate != ORDER or kind in _WAKING_ORDER_EVENTS or kind.startswith("course."):
                 self._wake.set()
                 return
 

@@ -113,6 +113,22 @@ async def test_table_errors(
     assert (resp.status, (await resp.json())["error"]["code"]) == (status, code)
 
 
+async def test_an_order_courses_with_one_table(client: TestClient, pos: Headers, chef: Headers) -> None:
+    await post_order(client, pos, coursed_order("x-1"))
+    first = {"location_id": location(client), "table_id": "tbl-1", "order_ids": ["x-1"]}
+    second = {"location_id": location(client), "table_id": "tbl-2", "order_ids": []}
+    await client.post(f"{C}/tables", json=first, headers=chef)
+    await client.post(f"{C}/tables", json=second, headers=chef)
+
+    again = await client.post(f"{C}/tables", json={**first, "table_id": "tbl-3"}, headers=chef)
+    added = await client.post(f"{C}/tables/tbl-2/orders/x-1", headers=chef)
+    same = await client.post(f"{C}/tables", json=first, headers=chef)
+
+    assert (again.status, (await again.json())["error"]["code"]) == (409, "ORDER_IN_OTHER_SYNC")
+    assert (added.status, (await added.json())["error"]["code"]) == (409, "ORDER_IN_OTHER_SYNC")
+    assert (same.status, (await same.json())["error"]["code"]) == (409, "TABLE_SYNC_EXISTS")
+
+
 async def test_bad_sync_body_is_400(client: TestClient, chef: Headers) -> None:
     resp = await client.post(f"{C}/tables", json={"location_id": location(client), "table_id": ""}, headers=chef)
     unknown = await client.post(
