@@ -7,9 +7,11 @@ from typing import Any
 
 from daemon.api.coursing_views import coursing_message, order_course_json, pace_json
 from daemon.api.kitchen_orders import kitchen_item_json, kitchen_order_json
+from daemon.api.notifications_json import notification_json
 from daemon.api.tickets import ticket_json
 from daemon.domain.events import Event, OrderEvents
 from daemon.domain.model import Order
+from daemon.domain.notices import Notices
 from daemon.domain.pacing import Pacing
 from daemon.domain.setup import Setup, setup_to_json
 
@@ -23,6 +25,10 @@ def renderer(
         coursing = coursing_message(event, state, tenant_id, location_id)
         if coursing is not None:
             return coursing
+        if isinstance(state, Notices):
+            return notification_json(event, state)
+        if event.type in (OrderEvents.CUSTOMER_ARRIVED, OrderEvents.ARRIVAL_ESTIMATED) and isinstance(state, Order):
+            return notification_json(event, state)
         if not isinstance(state, Order):
             return {"aggregate": event.aggregate, "id": event.aggregate_id}
         p = event.payload

@@ -186,6 +186,9 @@ def order_to_json(o: Order) -> dict[str, Any]:
         "canceled": o.canceled,
         "revision": o.revision,
         "pace": pace_to_json(o.pace),
+        "customer_arrived_ms": o.customer_arrived_ms,
+        "arrival_minutes": o.arrival_minutes,
+        "arrival_estimated_ms": o.arrival_estimated_ms,
     }
 
 
@@ -206,4 +209,7 @@ def order_from_json(d: Mapping[str, Any]) -> Order:
         canceled=bool(d["canceled"]),
         revision=int(d.get("revision") or 0),
         pace=pace_from_json(d.get("pace")),
+        customer_arrived_ms=d.get("customer_arrived_ms"),
+        arrival_minutes=d.get("arrival_minutes"),
+        arrival_estimated_ms=d.get("arrival_estimated_ms"),
     )

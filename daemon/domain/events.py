@@ -100,6 +100,8 @@ class OrderEvents:
     COURSE_SERVED = "course.served"
     COURSE_SCHEDULED = "course.scheduled"
     PACE_SET = "order.pace_set"
+    CUSTOMER_ARRIVED = "order.customer_arrived"  # Fresh's customer-arrived notification (daemon.domain.notices)
+    ARRIVAL_ESTIMATED = "order.arrival_estimated"  # Fresh's estimated-arrival-update
 
 
 ORDER = "order"

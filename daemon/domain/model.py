@@ -272,6 +272,9 @@ class Order(msgspec.Struct, frozen=True, gc=False):
     canceled: bool = False
     revision: int = 0
     pace: MealPace | None = None
+    customer_arrived_ms: int | None = None  # the POS said the customer is here (a banner on the order)
+    arrival_minutes: int | None = None  # the POS's latest estimate: minutes until the customer arrives…
+    arrival_estimated_ms: int | None = None  # …counted from when it was sent
 
     @property
     def name(self) -> str:
