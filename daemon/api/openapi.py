@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from daemon.api import coursing_openapi
 from daemon.api.schemas import components
 
 routes = web.RouteTableDef()
@@ -331,6 +332,7 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    paths.update(coursing_openapi.paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},
@@ -340,7 +342,7 @@ def document() -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "integrationToken": {"type": "apiKey", "in": "header", "name": "x-integration-token"},
             },
-            "schemas": components(),
+            "schemas": {**components(), **coursing_openapi.schemas()},
         },
     }
 
