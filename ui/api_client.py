@@ -99,3 +99,16 @@ class DaemonClient:
 
     async def set_table_status(self, table_id: str, status: str) -> dict[str, Any]:
         return dict(await self.request("PATCH", f"/api/v1/tables/{table_id}/status", {"status": status}))
+
+    # --- coursing (docs/coursing.md)
+    async def alerts(self, location_id: str) -> list[dict[str, Any]]:
+        data = await self.request("GET", "/api/v1/coursing/alerts", location_id=location_id)
+        return list(data.get("data", []) if isinstance(data, dict) else data)
+
+    async def course_action(self, order_id: str, action: str, course_number: int) -> dict[str, Any]:
+        """fire or hold one course of an order."""
+        path = f"/api/v1/coursing/orders/{order_id}/courses/{action}"
+        return dict(await self.request("POST", path, {"course_number": course_number}) or {})
+
+    async def acknowledge_alert(self, alert_id: str) -> Any:
+        return await self.request("POST", f"/api/v1/coursing/alerts/{alert_id}/acknowledge")

@@ -24,6 +24,7 @@ from daemon.security.jwt_tokens import mint_token
 from daemon.security.manager_pin import check_pin, pin_is_set
 from ui.api_client import ApiError, DaemonClient
 from ui.live import LiveFeed
+from ui.models.alerts import TimingAlerts
 from ui.models.orders import KitchenOrders
 from ui.models.status import StatusModel
 from ui.models.tables import FloorTables
@@ -49,6 +50,7 @@ class KitchenSession:
         self.reloads = 0  # whole-state reads: one at start; a reconnect resumes by cursor instead
         self.orders = KitchenOrders()
         self.tables = FloorTables()
+        self.alerts = TimingAlerts()
         self._tables_task: asyncio.Task[None] | None = None
         self.status = StatusModel()
         self.feed = LiveFeed(url, token, self.apply_event, self._link_changed, self.reload)
@@ -94,8 +96,19 @@ class KitchenSession:
             active = await self.client.tickets(station_id, status=None)
             completed = await self.client.tickets(station_id, status="completed", limit=20)
             model.replace_all(active, completed)
+        await self._load_alerts()
         await self._measure_clock()
         self.loaded.set()
+
+    async def _load_alerts(self) -> None:
+        location = self.feed.branch_id or (self.config.location.location_id if self.config else None)
+        if location is None:
+            return
+        try:
+            self.alerts.replace_all(await self.client.alerts(location))
+        except ApiError as exc:
+            self.alerts.available = False  # a daemon without the coursing API: the screen says so
+            log.info("no timing alerts from this daemon error=%s", exc)
 
     # --- live events
     def apply_event(self, message: dict[str, Any]) -> None:
@@ -111,6 +124,8 @@ class KitchenSession:
             self.orders.apply_item(data.get("order_id", ""), data.get("order_status", ""), data["item"])
         elif name in ("order:new", "order:updated") and "id" in data:
             self.orders.apply_order(data)
+        elif name in ("alert:new", "alert:acknowledged") and isinstance(data, dict):
+            self.alerts.apply(data)
         elif name == "course:updated" and isinstance(data.get("course"), dict):
             self.orders.apply_course(data.get("order_id", ""), data.get("order_status", ""), data["course"])
         if name in REFETCH_EVENTS and self.feed.connected:
@@ -278,6 +293,17 @@ class KitchenSession:
                 await manager.close()
 
         return self.act(void(), "void")
+
+    def course_action(self, order: dict[str, Any], action: str) -> asyncio.Task[Any] | None:
+        """Expo: fire or hold the order's next held course (the lowest-numbered one)."""
+        held = sorted(c["number"] for c in order.get("courses", ()) if c.get("status") == "held")
+        if not held:
+            self.on_error(tr("expo.nothing_held"))
+            return None
+        return self.act(self.client.course_action(order["id"], action, held[0]), action)
+
+    def acknowledge(self, alert_id: str) -> asyncio.Task[Any]:
+        return self.act(self.client.acknowledge_alert(alert_id), "acknowledge")
 
     def serve_ready(self, order: dict[str, Any]) -> asyncio.Task[Any]:
         """Expo: every ready item of the order goes out (ready → served, the kitchen-orders seed's last step)."""

@@ -46,3 +46,28 @@ def test_the_orders_of_one_table_sit_together_most_urgent_first() -> None:
     rows = [order("a", 1, "T1"), order("b", 5), order("c", 20, "T1"), order("d", 10), order("e", 30, None, True)]
     # priority first; then the longest waiting, with T1's later order brought up beside its first
     assert [o["id"] for o in expo_order(rows, now)] == ["e", "a", "c", "b", "d"]  # type: ignore[arg-type]
+
+
+async def test_expo_fires_the_next_held_course(shared_daemon: DaemonProcess, pos: Pos) -> None:
+    oid = order_id()
+    items = [
+        {"lineId": "1", "name": "Caesar salad", "qty": 1, "mods": [], "course": "1", "courseStatus": "fire"},
+        {"lineId": "2", "name": "Ribeye steak", "qty": 1, "mods": [], "course": "2", "courseStatus": "hold"},
+    ]
+    await pos.post_order({**order_body(oid, "Coursed", items), "table": "T3"})
+    async with screen_on(shared_daemon, mode="expo") as screen:
+        expo = screen.window.expo
+        assert expo is not None
+        await until(lambda: screen.session.orders.get(oid) is not None, 10, "the order on the expo screen")
+        assert screen.session.alerts.available  # this daemon serves the coursing API
+        expo.board.selected_id = oid
+        expo.fire.click()
+
+        def course_two() -> str | None:
+            order = screen.session.orders.get(oid) or {}
+            return next((c["status"] for c in order.get("courses", ()) if c.get("number") == 2), None)
+
+        await until(lambda: course_two() == "fired", 10, "course 2 fired, seen live on the screen")
+        orders = (await pos.kitchen("GET", "/api/v1/kitchen/orders"))["data"]
+        order = next(o for o in orders if o["id"] == oid)
+        assert next(c["status"] for c in order["courses"] if c["number"] == 2) == "fired"

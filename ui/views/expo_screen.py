@@ -1,7 +1,7 @@
 """The expo screen: every active order with each station's progress and each course's state, most urgent
 first, the orders of one table together. Expo marks an order's ready food served (kitchen-orders API). Firing,
-holding and timing alerts come with the coursing API (issue 16); until the daemon serves it the screen says so
-instead of offering buttons that cannot work.
+holding and timing alerts use the coursing API (issue 16); a daemon without it gets a screen that says so
+instead of buttons that cannot work.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from ui.views.theme import GREEN, ORANGE, SKY, Theme
 from ui.views.ticket_card import clock_text
 
 ROW_PX = 64
+ALERT_SHAPE = {"critical": "■", "blocked": "✖", "warning": "▲", "normal": "●"}  # never colour alone
 COURSE_SHAPE = {"held": "⏸", "fired": "▶", "in_progress": "◐", "complete": "✓", "skipped": "⤼"}
 
 
@@ -176,22 +177,68 @@ class ExpoScreen(QWidget):
             f"background: {theme.card}; color: {theme.card_text}; border: 2px solid {theme.muted}; border-radius: 6px;"
         )
         self.serve.clicked.connect(self.serve_selected)
-        seams = QLabel(f"{tr('expo.actions')} · {tr('expo.alerts')}")
-        seams.setFont(theme.font(16))
-        seams.setStyleSheet(f"color: {theme.muted};")
-        seams.setWordWrap(True)
+        self.fire = self._button(theme, tr("expo.fire"), lambda: self._course("fire"))
+        self.hold = self._button(theme, tr("expo.hold"), lambda: self._course("hold"))
+        self.ack = self._button(theme, tr("expo.acknowledge"), self._acknowledge)
+        self.alerts = QLabel()
+        self.alerts.setFont(theme.font(20, bold=True))
+        self.alerts.setWordWrap(True)
+        self.alerts.setStyleSheet(f"color: {theme.card_text};")
+        seams = self.alerts  # the alerts line says when the coursing API is missing
         self.message = QLabel()
         self.message.setFont(theme.font(16, bold=True))
         self.message.setStyleSheet(f"color: {theme.stale};")
         session.on_error = self.message.setText  # a refused action is said, never swallowed
         bottom = QHBoxLayout()
-        bottom.addWidget(self.serve)
-        bottom.addWidget(self.message)
-        bottom.addWidget(seams, 1)
+        for button in (self.serve, self.fire, self.hold, self.ack):
+            bottom.addWidget(button)
+        bottom.addWidget(self.message, 1)
         layout.addWidget(title)
+        layout.addWidget(seams)
         layout.addWidget(self.board, 1)
         layout.addLayout(bottom)
+        session.alerts.changed.connect(self.refresh_alerts)
+        self.refresh_alerts()
         self.board.setFocus(Qt.FocusReason.OtherFocusReason)
+
+    @staticmethod
+    def _button(theme: Theme, text: str, slot: Any) -> QPushButton:
+        button = QPushButton(text)
+        button.setMinimumHeight(64)
+        button.setFont(theme.font(18, bold=True))
+        button.setFocusPolicy(Qt.FocusPolicy.NoFocus)
+        button.setStyleSheet(
+            f"background: {theme.card}; color: {theme.card_text}; border: 2px solid {theme.muted}; border-radius: 6px;"
+        )
+        button.clicked.connect(slot)
+        return button
+
+    def _course(self, action: str) -> None:
+        order = self.board.selected
+        if order is not None:
+            self.session.course_action(order, action)
+
+    def _acknowledge(self) -> None:
+        alerts = self.session.alerts.open
+        if alerts:
+            self.session.acknowledge(alerts[0]["id"])
+
+    def refresh_alerts(self) -> None:
+        model = self.session.alerts
+        if model.available is False:
+            self.alerts.setText(tr("expo.alerts"))
+            for button in (self.fire, self.hold, self.ack):
+                button.setEnabled(False)
+            return
+        lines = [
+            f"{ALERT_SHAPE.get(a.get('alert_level', ''), '•')} {str(a.get('alert_level', '')).upper()} · "
+            f"{a.get('table_name') or a.get('order_id')} · {a.get('course_name') or ''} · "
+            f"{a.get('message') or ''}"
+            for a in model.open[:3]
+        ]
+        more = len(model.open) - len(lines)
+        self.alerts.setText("\n".join(lines) + (f"\n+{more}" if more > 0 else "") or tr("expo.no_alerts"))
+        self.ack.setEnabled(bool(lines))
 
     def serve_selected(self) -> None:
         order = self.board.selected
