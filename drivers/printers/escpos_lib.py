@@ -1,0 +1,34 @@
+"""python-escpos, imported once with its capabilities cache in a folder of ours.
+
+Each import of python-escpos without ESCPOS_CAPABILITIES_PICKLE_DIR makes a new temporary folder
+(mkdtemp) for its cache; on an appliance that restarts for years those pile up. One fixed folder, made
+here, is reused by every start.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+_CACHE = Path(tempfile.gettempdir()) / "heard-escpos-capabilities"
+_CACHE.mkdir(exist_ok=True)
+os.environ.setdefault("ESCPOS_CAPABILITIES_PICKLE_DIR", str(_CACHE))
+
+from escpos import exceptions as escpos_exceptions  # noqa: E402
+from escpos.printer import Dummy, Network, Serial  # noqa: E402
+
+__all__ = ["Dummy", "Network", "Serial", "escpos_exceptions", "profile_names", "profile_known"]
+
+
+def profile_known(name: str) -> bool:
+    """Whether python-escpos has a capabilities profile of this name."""
+    from escpos.capabilities import PROFILES
+
+    return name in PROFILES
+
+
+def profile_names() -> list[str]:
+    from escpos.capabilities import PROFILES
+
+    return sorted(PROFILES)
