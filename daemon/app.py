@@ -10,12 +10,14 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, websocket
+from daemon.api import bumpbars, health, integrator, kitchen_orders, openapi, stations, tickets, websocket
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
 from daemon.api.records import READ_SKIPS, ReadSkips
+from daemon.bumpbars.actions import BumpBarActions
+from daemon.bumpbars.runtime import BUMPBARS, BumpBars, bumpbars_ctx
 from daemon.config import Config
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
@@ -62,6 +64,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    app[BUMPBARS] = BumpBars(config, BumpBarActions(store))
+    app.cleanup_ctx.append(bumpbars_ctx)
     websocket.add_shutdown(app)
     for table in (
         health.routes,
@@ -70,6 +74,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         kitchen_orders.routes,
         websocket.routes,
         stations.routes,
+        bumpbars.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)

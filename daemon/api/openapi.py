@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from daemon.api.openapi_hardware import bumpbar_paths
 from daemon.api.schemas import components
 
 routes = web.RouteTableDef()
@@ -259,6 +260,7 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    paths.update(bumpbar_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},

@@ -23,12 +23,10 @@ __all__ = ["Dummy", "Network", "Serial", "escpos_exceptions", "profile_names", "
 
 def profile_known(name: str) -> bool:
     """Whether python-escpos has a capabilities profile of this name."""
-    from escpos.capabilities import PROFILES
-
-    return name in PROFILES
+    return name in profile_names()
 
 
 def profile_names() -> list[str]:
-    from escpos.capabilities import PROFILES
+    from escpos.capabilities import CAPABILITIES
 
-    return sorted(PROFILES)
+    return sorted(CAPABILITIES["profiles"])
