@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from daemon.api import bumpbars, health, integrator, kitchen_orders, openapi, stations, tickets, websocket
+from daemon.api import bumpbars, health, integrator, kitchen_orders, openapi, printers, stations, tickets, websocket
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
@@ -23,6 +23,7 @@ from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
 from daemon.identity import load_or_create_device
+from daemon.reactions.printing import PRINTING, Printing, printing_ctx
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
@@ -64,6 +65,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    app[PRINTING] = Printing(config, store, kitchen.location_id, now_ms)
+    app.cleanup_ctx.append(printing_ctx)
     app[BUMPBARS] = BumpBars(config, BumpBarActions(store))
     app.cleanup_ctx.append(bumpbars_ctx)
     websocket.add_shutdown(app)
@@ -75,6 +78,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         websocket.routes,
         stations.routes,
         bumpbars.routes,
+        printers.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)

@@ -6,7 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
-from daemon.api.openapi_hardware import bumpbar_paths
+from daemon.api.openapi_hardware import bumpbar_paths, printer_paths
 from daemon.api.schemas import components
 
 routes = web.RouteTableDef()
@@ -261,6 +261,7 @@ def document() -> dict[str, Any]:
         },
     }
     paths.update(bumpbar_paths())
+    paths.update(printer_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},

@@ -120,3 +120,44 @@ def bumpbar_paths() -> dict[str, Any]:
             )
         },
     }
+
+
+def printer_paths() -> dict[str, Any]:
+    printer = {
+        "type": "object",
+        "properties": {
+            "id": {"type": "string"},
+            "kind": {"enum": ["network", "usb", "serial", "file"]},
+            "profile": {"type": "string"},
+            "backup_for": {"type": ["string", "null"]},
+            "online": {"type": ["boolean", "null"], "description": "null until the first status answer"},
+            "paper": {"enum": ["ok", "near_end", "out", "unknown"]},
+            "jobs_waiting": {"type": "integer"},
+            "last_error": {"type": ["string", "null"]},
+            "last_status_ms": {"type": ["integer", "null"]},
+            "printed": {"type": "integer"},
+            "dropped": {"type": "integer"},
+        },
+    }
+    order = {"name": "order_id", "in": "path", "required": True, "schema": {"type": "string"}}
+    reprint = _op(
+        "printers",
+        "Print the order's current ticket at the station again, marked REPRINT (tickets:write)",
+        {
+            "type": "object",
+            "properties": {"ticket_id": {"type": "string"}, "jobs": {"type": "array", "items": {"type": "string"}}},
+        },
+        [_STATION, order],
+    )
+    reprint["responses"]["202"] = reprint["responses"].pop("200")
+    return {
+        "/api/v1/printers": {
+            "get": _op(
+                "printers",
+                "This device's printers: online, paper, jobs waiting, last error",
+                {"type": "array", "items": printer},
+                [],
+            )
+        },
+        "/api/v1/kds/stations/{station_id}/orders/{order_id}/ticket/reprint": {"post": reprint},
+    }

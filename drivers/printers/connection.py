@@ -126,12 +126,21 @@ class NetworkConnection(_Answering):
             return b""
 
     def _drop(self) -> None:
-        if self._printer is not None:
-            with contextlib.suppress(Exception):
-                self._printer.close()
-            self._printer = None
+        _close_escpos(self._printer)
+        self._printer = None
 
     close = _drop
+
+
+def _close_escpos(printer: Any) -> None:
+    """Close a python-escpos printer that may be half dead; if closing fails, forget its device so that
+    its __del__ does not try (and fail) again at some random later moment."""
+    if printer is None:
+        return
+    try:
+        printer.close()
+    except Exception:
+        printer._device = False
 
 
 class SerialConnection(_Answering):
@@ -166,10 +175,8 @@ class SerialConnection(_Answering):
         return super()._ask(question)
 
     def _drop(self) -> None:
-        if self._printer is not None:
-            with contextlib.suppress(Exception):
-                self._printer.close()
-            self._printer = None
+        _close_escpos(self._printer)
+        self._printer = None
 
     close = _drop
 
@@ -221,11 +228,11 @@ class FileConnection:
         self.path = path
 
     def send(self, data: bytes) -> None:
+        # No fsync: a file printer is an emulation or a spool another program reads, and the journal,
+        # not this file, is what survives a power cut.
         try:
             with open(self.path, "ab") as f:
                 f.write(data)
-                f.flush()
-                os.fsync(f.fileno())
         except OSError as exc:
             raise PrinterUnavailable(f"cannot write {self.path}: {exc.strerror}") from exc
 

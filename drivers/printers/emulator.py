@@ -24,6 +24,7 @@ import socket
 import threading
 import tty
 from dataclasses import dataclass, field, replace
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,16 @@ class Chit:
         return "\n".join(line.text for line in self.lines)
 
     def has(self, words: str) -> bool:
-        return any(words in line.text for line in self.lines)
+        """Whether the chit says this, on one line or wrapped over several."""
+        return words in " ".join(line.text.strip() for line in self.lines)
+
+
+class Mechanism(Protocol):
+    def printing(self) -> bool: ...
+
+    def answer(self, n: int) -> int | None: ...
+
+    def cut(self, lines: list[PrintedLine]) -> None: ...
 
 
 class EscPosDecoder:
@@ -105,14 +115,12 @@ class EscPosDecoder:
         self.lines: list[PrintedLine] = []
         self.unknown: list[bytes] = []
 
-    def feed(
-        self, data: bytes, printing: bool, status: dict[int, int] | None
-    ) -> tuple[list[bytes], list[list[PrintedLine]]]:
-        """Decode `data`. Returns (status answers, chits cut). When `printing` is false the bytes are parsed
-        but nothing is printed (a printer that is offline); `status` None means no answer (stalled)."""
+    def feed(self, data: bytes, device: Mechanism) -> list[bytes]:
+        """Decode `data` against the printer's mechanism, asked at each command as a printer would be: is
+        it printing (not offline), what does it answer to DLE EOT n (None: nothing, stalled), and a cut.
+        Returns the status answers."""
         self._buf += data
         answers: list[bytes] = []
-        cuts: list[list[PrintedLine]] = []
         i, buf = 0, self._buf
         while i < len(buf):
             b = buf[i]
@@ -120,8 +128,9 @@ class EscPosDecoder:
                 if i + 2 >= len(buf):
                     break
                 if buf[i + 1] == EOT:
-                    if status is not None:
-                        answers.append(bytes([status.get(buf[i + 2], 0x12)]))
+                    answer = device.answer(buf[i + 2])
+                    if answer is not None:
+                        answers.append(bytes([answer]))
                     i += 3
                     continue
                 i += 1
@@ -137,10 +146,10 @@ class EscPosDecoder:
                     n = 2 if buf[i + 2] in (65, 66) else 1
                     if i + 2 + n > len(buf):
                         break
-                    if printing:
+                    if device.printing():
                         self._end_line(force=False)
-                        cuts.append(self.lines)
-                        self.lines = []
+                        lines, self.lines = self.lines, []
+                        device.cut(lines)
                     i += 2 + n
                     continue
                 nargs = table.get(cmd)
@@ -154,17 +163,17 @@ class EscPosDecoder:
                 i += 2 + nargs
                 continue
             if b == LF:
-                if printing:
+                if device.printing():
                     self._end_line(force=True)
                 i += 1
                 continue
-            if b >= 0x20 and printing:
+            if b >= 0x20 and device.printing():
                 if not self._text:
                     self._line_style = self.style
                 self._text.append(b)
             i += 1
         del self._buf[:i]
-        return answers, cuts
+        return answers
 
     def _command(self, prefix: int, cmd: int, args: bytes) -> None:
         s = self.style
@@ -219,18 +228,35 @@ class EmulatedPrinter:
         self.status_queries = 0
         self.lost_bytes = 0
         self.received_bytes = 0
+        self._jam_next: str | None = None
+        self.jammed_chits: list[Chit] = []
 
     # ---- what the wire calls -----------------------------------------------------------------
     def receive(self, data: bytes) -> bytes:
         with self._lock:
             self.received_bytes += len(data)
-            printing = self.online and self.paper != "out" and not self.stalled
-            if not printing:
+            if not self.printing():
                 self.lost_bytes += len(data)
-            answers, cuts = self._decoder.feed(data, printing, None if self.stalled else self._status())
+            answers = self._decoder.feed(data, self)
             self.status_queries += len(answers)
-            self._chits += [Chit(tuple(lines), True) for lines in cuts]
             return b"".join(answers)
+
+    def printing(self) -> bool:
+        return self.online and self.paper != "out" and not self.stalled
+
+    def answer(self, n: int) -> int | None:
+        if self.stalled:
+            return None
+        return self._status().get(n, 0x12)
+
+    def cut(self, lines: list[PrintedLine]) -> None:
+        jam, self._jam_next = self._jam_next, None
+        if jam is not None:
+            self.stalled = True  # jammed at the cut: no more answers until cleared
+            self.jammed_chits.append(Chit(tuple(lines), True))
+            if jam == "lose":
+                return
+        self._chits.append(Chit(tuple(lines), True))
 
     def _status(self) -> dict[int, int]:
         offline = not self.online or self.paper == "out"
@@ -254,6 +280,12 @@ class EmulatedPrinter:
     def stall(self, stalled: bool = True) -> None:
         with self._lock:
             self.stalled = stalled
+
+    def jam_at_next_cut(self, keep: bool = False) -> None:
+        """The next chit jams at its cut: lost (or, with keep, printed) and then the printer answers
+        nothing — a daemon waiting for its confirmation waits in vain. `stall(False)` clears the jam."""
+        with self._lock:
+            self._jam_next = "keep" if keep else "lose"
 
     # ---- what a test reads -------------------------------------------------------------------
     @property
