@@ -15,6 +15,7 @@ import asyncio
 import collections
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from daemon.config import PrinterConfig
@@ -41,6 +42,36 @@ RESENT = "RESENT - may repeat a chit"
 _WORK_CHITS = ("ticket", "fire", "update", "unseen")
 
 
+@dataclass(frozen=True)
+class Job:
+    """What the queue keeps of a print job: enough to order it and to know when it is no longer wanted.
+    The chit itself (up to a large order's worth of text) stays in the journal and is read at print time,
+    so a long queue costs the daemon little memory."""
+
+    id: str
+    created_ms: int
+    chit: str
+    order_id: str
+    ticket_id: str
+    keep: bool  # a notice or reprint someone asked for: printed whatever became of the ticket
+    stands_in: bool  # a backup's copy of another printer's job
+
+    @classmethod
+    def of(cls, record: EffectRecord) -> Job:
+        p = record.effect.payload
+        chit = str(p.get("chit") or "")
+        keep = chit not in _WORK_CHITS or "REPRINT" in (p.get("marks") or ())
+        return cls(
+            record.effect.id,
+            record.created_ms,
+            chit,
+            str(p.get("order_id")),
+            str(p.get("ticket_id")),
+            keep,
+            bool(p.get("backup_for")),
+        )
+
+
 class PrinterWorker:
     def __init__(
         self,
@@ -57,10 +88,9 @@ class PrinterWorker:
         self._thread = PrinterThread(config.id)
         self._profile: Profile | None = None
         self.backup: PrinterWorker | None = None
-        self.jobs: collections.deque[EffectRecord] = collections.deque()
+        self.jobs: collections.deque[Job] = collections.deque()
         self._queued: set[str] = set()
         self._overflow = 0  # pending jobs known to be in the journal but not in memory
-        self._attempts: dict[str, int] = {}
         self._wake = asyncio.Event()
         self.online: bool | None = None
         self.paper = "unknown"
@@ -79,7 +109,7 @@ class PrinterWorker:
             self._overflow += 1
             return
         self._queued.add(record.effect.id)
-        self.jobs.append(record)
+        self.jobs.append(Job.of(record))
         self._wake.set()
 
     async def load(self) -> None:
@@ -118,13 +148,16 @@ class PrinterWorker:
                 continue
             except Exception:
                 # A bug (or a store that refuses writes) must not kill the printer: log, wait, try again.
-                log.exception("print job failed printer=%s job=%s", self.id, job.effect.id)
+                log.exception("print job failed printer=%s job=%s", self.id, job.id)
                 await asyncio.sleep(BACKOFF_MAX)
                 continue
             self._forget(job)
             backoff = BACKOFF_FIRST
 
-    async def _attempt(self, job: EffectRecord) -> None:
+    async def _attempt(self, job: Job) -> None:
+        record = await self._store.journal.get(job.id)
+        if record is None or record.status != "pending":
+            return  # settled meanwhile (dropped by a reprint's, or a backup's, reason)
         reason = await self._unwanted(job)
         if reason:
             await self._drop(job, reason)
@@ -132,18 +165,17 @@ class PrinterWorker:
         status = await self._status()
         if not status.online:
             raise PrinterUnavailable("out of paper" if status.paper == "out" else "offline (cover open or error)")
-        attempts = self._attempts.get(job.effect.id, job.attempts)
-        data = await self._thread.call(self._render, job.effect.payload, attempts > 0)
+        # attempts counts the times the bytes went out unconfirmed: the journal's own count, durable.
+        data = await self._thread.call(self._render, record.effect.payload, record.attempts > 0)
         # Durable before the bytes go out: after a crash from here on, the job is known to have been sent.
-        await self._store.journal.retry(job.effect.id, "sent; waiting for the printer to confirm", self._now_ms())
-        self._attempts[job.effect.id] = attempts + 1
+        await self._store.journal.retry(job.id, "sent; waiting for the printer to confirm", self._now_ms())
         await self._thread.call(self._connection.send, data)
         status = await self._status()
         if not status.online:
             raise PrinterUnavailable("went offline while printing (the chit will print again, marked RESENT)")
-        await self._store.journal.done(job.effect.id)
+        await self._store.journal.done(job.id)
         self.printed += 1
-        log.info("printed printer=%s job=%s", self.id, job.effect.id)
+        log.info("printed printer=%s job=%s", self.id, job.id)
 
     def _render(self, payload: dict[str, Any], resent: bool) -> bytes:
         assert self._profile is not None
@@ -193,53 +225,55 @@ class PrinterWorker:
         limit = self.config.failover_after_seconds * 1000
         now = self._now_ms()
         for job in list(self.jobs):
-            if job.effect.payload.get("backup_for"):
+            if job.stands_in:
                 continue  # a job already standing in for another printer waits here: no chains, no loops
             waiting_since = max(job.created_ms, self.dead_since_ms or now)
             if now - waiting_since >= limit:
                 await self._fail_over(job, self.backup)
 
-    async def _fail_over(self, job: EffectRecord, backup: PrinterWorker) -> None:
+    async def _fail_over(self, job: Job, backup: PrinterWorker) -> None:
         """Record the job for the backup, then drop it here: in that order, a crash between the two leaves
         two pending copies, and this printer finds its copy's backup before printing it (never lost)."""
-        payload = dict(job.effect.payload)
+        record = await self._store.journal.get(job.id)
+        if record is None or record.status != "pending":
+            self._forget(job)
+            return
+        payload = dict(record.effect.payload)
         payload["marks"] = [f"BACKUP for {self.id}", *payload.get("marks", ())]
         payload["backup_for"] = self.id
-        copy = Effect(_backup_id(job.effect.id, backup.id), PRINT, backup.id, payload, job.effect.order_key)
+        copy = Effect(_backup_id(job.id, backup.id), PRINT, backup.id, payload, record.effect.order_key)
         await self._store.journal.record([copy])
         await self._drop(job, f"sent to backup printer {backup.id}")
         self._forget(job)
-        log.warning("print job failed over printer=%s backup=%s job=%s", self.id, backup.id, job.effect.id)
+        log.warning("print job failed over printer=%s backup=%s job=%s", self.id, backup.id, job.id)
 
-    async def _unwanted(self, job: EffectRecord) -> str | None:
+    async def _unwanted(self, job: Job) -> str | None:
         """Why this job should not print any more, or None."""
-        payload = job.effect.payload
-        if self.backup is not None and await self._store.journal.get(_backup_id(job.effect.id, self.backup.id)):
+        if self.backup is not None and await self._store.journal.get(_backup_id(job.id, self.backup.id)):
             return f"printed by backup printer {self.backup.id}"
-        if payload.get("chit") not in _WORK_CHITS or "REPRINT" in payload.get("marks", ()):
+        if job.keep:
             return None
-        order = await self._store.load(ORDER, str(payload.get("order_id")))
-        ticket = order.tickets.get(str(payload.get("ticket_id"))) if isinstance(order, Order) else None
+        order = await self._store.load(ORDER, job.order_id)
+        ticket = order.tickets.get(job.ticket_id) if isinstance(order, Order) else None
         if ticket is None:
             return None  # nothing known against it: print rather than lose it
         if ticket.status in (TicketStatus.BUMPED, TicketStatus.VOIDED):
             return f"ticket {ticket.status.value} before it printed"
-        if payload.get("chit") == "unseen" and getattr(ticket, "seen_ms", None) is not None:
+        if job.chit == "unseen" and getattr(ticket, "seen_ms", None) is not None:
             return "a screen showed the ticket before it printed"
         return None
 
-    async def _drop(self, job: EffectRecord, reason: str) -> None:
-        if await self._store.journal.drop(job.effect.id, reason):
+    async def _drop(self, job: Job, reason: str) -> None:
+        if await self._store.journal.drop(job.id, reason):
             self.dropped += 1
-            log.info("print job dropped printer=%s job=%s reason=%s", self.id, job.effect.id, reason)
+            log.info("print job dropped printer=%s job=%s reason=%s", self.id, job.id, reason)
 
-    def _forget(self, job: EffectRecord) -> None:
+    def _forget(self, job: Job) -> None:
         if self.jobs and self.jobs[0] is job:
             self.jobs.popleft()
         elif job in self.jobs:
             self.jobs.remove(job)
-        self._queued.discard(job.effect.id)
-        self._attempts.pop(job.effect.id, None)
+        self._queued.discard(job.id)
 
     def stop(self) -> None:
         self._thread.stop(self._connection.close)

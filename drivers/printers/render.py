@@ -44,7 +44,7 @@ def render(lines: Sequence[Line], profile: Profile) -> bytes:
         )
         if profile.two_colour:
             p._raw(RED if line.red else BLACK)
-        p.textln(line.text)
+        _textln(p, line.text)
     p.set_with_default()
     if profile.two_colour:
         p._raw(BLACK)
@@ -55,3 +55,13 @@ def render(lines: Sequence[Line], profile: Profile) -> bytes:
         p.textln(TEAR_LINE[: profile.columns])
         p.print_and_feed(6)
     return bytes(p.output)
+
+
+def _textln(p: Dummy, text: str) -> None:
+    """ASCII (nearly all of a kitchen's text) is the same in every code page: sent as it is, whatever code
+    page is selected. python-escpos's encoder, character by character, took 0.3 s for a large order's
+    chit; it is kept for the text that needs a code page."""
+    if text.isascii():
+        p._raw(text.encode("ascii") + b"\n")
+    else:
+        p.textln(text)
