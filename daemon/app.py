@@ -24,6 +24,7 @@ from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
 from daemon.identity import load_or_create_device
 from daemon.reactions.printing import PRINTING, Printing, printing_ctx
+from daemon.reactions.safety_net import SAFETY_NET, SafetyNet, safety_net_ctx
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
@@ -67,6 +68,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app.cleanup_ctx.append(integration_tokens_ctx)
     app[PRINTING] = Printing(config, store, kitchen.location_id, now_ms)
     app.cleanup_ctx.append(printing_ctx)
+    app[SAFETY_NET] = SafetyNet(app[PRINTING], store, config.printing, now_ms)
+    app.cleanup_ctx.append(safety_net_ctx)
     app[BUMPBARS] = BumpBars(config, BumpBarActions(store))
     app.cleanup_ctx.append(bumpbars_ctx)
     websocket.add_shutdown(app)

@@ -158,13 +158,15 @@ class PrinterWorker:
         record = await self._store.journal.get(job.id)
         if record is None or record.status != "pending":
             return  # settled meanwhile (dropped by a reprint's, or a backup's, reason)
+        status = await self._status()
+        if not status.online:
+            raise PrinterUnavailable("out of paper" if status.paper == "out" else "offline (cover open or error)")
+        # Asked after the printer answered, just before the bytes go out: a ticket bumped (or seen) while
+        # the status question was on the wire is not printed.
         reason = await self._unwanted(job)
         if reason:
             await self._drop(job, reason)
             return
-        status = await self._status()
-        if not status.online:
-            raise PrinterUnavailable("out of paper" if status.paper == "out" else "offline (cover open or error)")
         # attempts counts the times the bytes went out unconfirmed: the journal's own count, durable.
         data = await self._thread.call(self._render, record.effect.payload, record.attempts > 0)
         # Durable before the bytes go out: after a crash from here on, the job is known to have been sent.
@@ -259,7 +261,7 @@ class PrinterWorker:
             return None  # nothing known against it: print rather than lose it
         if ticket.status in (TicketStatus.BUMPED, TicketStatus.VOIDED):
             return f"ticket {ticket.status.value} before it printed"
-        if job.chit == "unseen" and getattr(ticket, "seen_ms", None) is not None:
+        if job.chit == "unseen" and ticket.seen_ms is not None:
             return "a screen showed the ticket before it printed"
         return None
 

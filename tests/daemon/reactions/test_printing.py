@@ -194,3 +194,22 @@ async def test_a_held_course_prints_when_fired_and_a_void_prints_a_notice(
     fire = main.chits[1]
     assert fire.lines[0].text.strip() == "FIRE COURSE 2" and fire.has("TABLE 7") and fire.has("1 x Vanilla Shake")
     assert main.chits[2].has("*** VOID ***") and main.chits[2].has("Hamburger")
+
+
+async def test_only_the_device_that_owns_a_printer_prints_on_it(
+    config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen, manager: dict[str, str]
+) -> None:
+    """The setup (shared by every device of the location) may name printers of other devices: those are
+    theirs to print on. This device records chits only for the printers its own configuration declares."""
+    main = printers["main"].printer
+    client = await start_kitchen(kitchen(config, network("main", printers["main"])))
+    body = {"name": "Grill", "kind": "prep", "printers": ["main", "printer-of-another-device"]}
+    resp = await client.put("/api/v1/kds/stations/grill", json=body, headers=manager)
+    assert resp.status == 200, await resp.text()
+
+    await _post(client, pos_headers(client), order("A"))
+    await wait_for(lambda: client.app[PRINTING].workers["main"].printed == 1, "the chit on main")
+
+    journal = await client.app[STORE].journal.list(kind="print")
+    assert [r.effect.target for r in journal] == ["main"]
+    assert len(main.chits) == 1
