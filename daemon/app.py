@@ -7,10 +7,23 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from daemon.api import bumpbars, health, integrator, kitchen_orders, openapi, printers, stations, tickets, websocket
+from daemon.api import (
+    bumpbars,
+    health,
+    integrator,
+    kds_information,
+    kds_notifications,
+    kitchen_orders,
+    openapi,
+    printers,
+    stations,
+    tickets,
+    websocket,
+)
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
@@ -22,7 +35,9 @@ from daemon.config import Config
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
+from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
+from daemon.reactions.notification_results import ResultSender, result_rule
 from daemon.reactions.printing import PRINTING, Printing, printing_ctx
 from daemon.reactions.safety_net import SAFETY_NET, SafetyNet, safety_net_ctx
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
@@ -30,12 +45,15 @@ from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_creat
 from daemon.store.store import Store, wall_clock_ms
 
 log = logging.getLogger(__name__)
+NOTIFICATION_RESULTS = web.AppKey("notification_results", ResultSender)
 
 
 def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> web.Application:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     device = load_or_create_device(config.data_dir, config.device.name, config.device.id)
-    kitchen = Kitchen(config.location.tenant_id, config.location.location_id, device)
+    kitchen = Kitchen(
+        config.location.tenant_id, config.location.location_id, device, ZoneInfo(config.location.timezone or "UTC")
+    )
     secret = load_or_create_secret(config.secret_path) if config.auth.hs256 else None
     verifier = TokenVerifier(
         JwtSettings(
@@ -63,6 +81,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[INTEGRATION_TOKENS] = tokens
     hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
     store.subscribe(hub.publish)
+    store.add_rule(result_rule(device.id))
+    app[NOTIFICATION_RESULTS] = ResultSender(store.journal, now_ms)
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
@@ -72,6 +92,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app.cleanup_ctx.append(safety_net_ctx)
     app[BUMPBARS] = BumpBars(config, BumpBarActions(store))
     app.cleanup_ctx.append(bumpbars_ctx)
+    app.cleanup_ctx.append(_notification_results_ctx)
     websocket.add_shutdown(app)
     for table in (
         health.routes,
@@ -85,6 +106,10 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     ):
         app.add_routes(table)
     integrator.add_routes(app)
+    kds_information.add_routes(app)
+    kds_notifications.add_routes(app)
+    if config.fresh_lan.enabled:
+        fresh_lan.add_door(app)  # after the store's context: the door's commands write through it
     return app
 
 
@@ -101,6 +126,13 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await eviction
     await store.close()
+
+
+async def _notification_results_ctx(app: web.Application) -> AsyncIterator[None]:
+    sender = app[NOTIFICATION_RESULTS]
+    await sender.start()
+    yield
+    await sender.close()
 
 
 async def _evict_periodically(store: Store, every_seconds: float = 300.0) -> None:

@@ -14,6 +14,7 @@ import orjson
 
 from daemon.domain.events import Event, OrderEvents
 from daemon.domain.model import Order
+from daemon.domain.notices import NoticeEvents
 from daemon.domain.setup import SETUP
 
 log = logging.getLogger(__name__)
@@ -34,7 +35,12 @@ MESSAGE_OF_EVENT = {
     OrderEvents.COURSE_FIRED: "course:updated",
     OrderEvents.COURSE_HELD: "course:updated",
     OrderEvents.COURSE_SKIPPED: "course:updated",
+    OrderEvents.CUSTOMER_ARRIVED: "notification:customer_arrived",
+    OrderEvents.ARRIVAL_ESTIMATED: "notification:estimated_arrival",
+    NoticeEvents.SENT: "notification:message",
 }
+# Notifications name the devices whose screens they are for: they also go to each one's `device:<id>` channel.
+_TARGETED = frozenset({OrderEvents.CUSTOMER_ARRIVED, OrderEvents.ARRIVAL_ESTIMATED, NoticeEvents.SENT})
 
 Render = Callable[[Event, Any], dict[str, Any]]
 DEFAULT_QUEUE_MESSAGES = 2000
@@ -92,6 +98,8 @@ class Hub:
         if event.aggregate == SETUP:
             return [branch]
         channels = [branch, f"{branch}:kitchen"]
+        if event.type in _TARGETED:
+            channels += [f"device:{d}" for d in event.payload.get("devices") or ()]
         if isinstance(state, Order) and state.fields.get("sessionId"):
             channels.append(f"session:{state.fields['sessionId']}")
         return channels

@@ -163,6 +163,9 @@ def order_to_json(o: Order) -> dict[str, Any]:
         "status": o.status.value,
         "canceled": o.canceled,
         "revision": o.revision,
+        "customer_arrived_ms": o.customer_arrived_ms,
+        "arrival_minutes": o.arrival_minutes,
+        "arrival_estimated_ms": o.arrival_estimated_ms,
     }
 
 
@@ -182,4 +185,7 @@ def order_from_json(d: Mapping[str, Any]) -> Order:
         status=OrderStatus(d["status"]),
         canceled=bool(d["canceled"]),
         revision=int(d.get("revision") or 0),
+        customer_arrived_ms=d.get("customer_arrived_ms"),
+        arrival_minutes=d.get("arrival_minutes"),
+        arrival_estimated_ms=d.get("arrival_estimated_ms"),
     )

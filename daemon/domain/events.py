@@ -94,6 +94,8 @@ class OrderEvents:
     COURSE_FIRED = "course.fired"
     COURSE_HELD = "course.held"
     COURSE_SKIPPED = "course.skipped"
+    CUSTOMER_ARRIVED = "order.customer_arrived"  # Fresh's customer-arrived notification (daemon.domain.notices)
+    ARRIVAL_ESTIMATED = "order.arrival_estimated"  # Fresh's estimated-arrival-update
 
 
 ORDER = "order"

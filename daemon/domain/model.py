@@ -255,6 +255,9 @@ class Order(msgspec.Struct, frozen=True, gc=False):
     status: OrderStatus = OrderStatus.PENDING
     canceled: bool = False
     revision: int = 0
+    customer_arrived_ms: int | None = None  # the POS said the customer is here (a banner on the order)
+    arrival_minutes: int | None = None  # the POS's latest estimate: minutes until the customer arrives…
+    arrival_estimated_ms: int | None = None  # …counted from when it was sent
 
     @property
     def name(self) -> str:
