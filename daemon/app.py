@@ -13,6 +13,10 @@ from aiohttp import web
 
 from daemon.api import (
     bumpbars,
+    coursing_config,
+    coursing_orders,
+    coursing_tables,
+    coursing_templates,
     health,
     integrator,
     kds_information,
@@ -26,6 +30,8 @@ from daemon.api import (
 )
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
+from daemon.api.coursing_state import NOW_MS
+from daemon.api.coursing_state import pacing as coursing_pacing
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
 from daemon.api.records import READ_SKIPS, ReadSkips
@@ -37,6 +43,7 @@ from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
 from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
+from daemon.reactions.kitchen_clock import KITCHEN_CLOCK, KitchenClock, kitchen_clock_ctx
 from daemon.reactions.notification_results import ResultSender, result_rule
 from daemon.reactions.printing import PRINTING, Printing, printing_ctx
 from daemon.reactions.safety_net import SAFETY_NET, SafetyNet, safety_net_ctx
@@ -79,12 +86,18 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[STORE] = store
     app[READ_SKIPS] = ReadSkips()
     app[INTEGRATION_TOKENS] = tokens
-    hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
+    hub = Hub(
+        kitchen.location_id,
+        renderer(kitchen.tenant_id, kitchen.location_id, lambda: coursing_pacing(store, kitchen.location_id)),
+    )
     store.subscribe(hub.publish)
     store.add_rule(result_rule(device.id))
     app[NOTIFICATION_RESULTS] = ResultSender(store.journal, now_ms)
     app[HUB] = hub
+    app[NOW_MS] = now_ms
+    app[KITCHEN_CLOCK] = KitchenClock(store, kitchen.location_id, now_ms)
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(kitchen_clock_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
     app[PRINTING] = Printing(config, store, kitchen.location_id, now_ms)
     app.cleanup_ctx.append(printing_ctx)
@@ -103,6 +116,10 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         stations.routes,
         bumpbars.routes,
         printers.routes,
+        coursing_orders.routes,
+        coursing_templates.routes,
+        coursing_tables.routes,
+        coursing_config.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)

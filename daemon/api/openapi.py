@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from daemon.api import coursing_openapi
 from daemon.api.openapi_hardware import bumpbar_paths, printer_paths
 from daemon.api.schemas import components
 
@@ -334,6 +335,7 @@ def document() -> dict[str, Any]:
     }
     paths.update(bumpbar_paths())
     paths.update(printer_paths())
+    paths.update(coursing_openapi.paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},
@@ -343,7 +345,7 @@ def document() -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "integrationToken": {"type": "apiKey", "in": "header", "name": "x-integration-token"},
             },
-            "schemas": components(),
+            "schemas": {**components(), **coursing_openapi.schemas()},
         },
     }
 

@@ -1,2 +1,3 @@
-"""Reactions: side effects of committed state changes (printing, notification results, …), each in a
-module of its own. Effects that must happen once go through the store's effect journal."""
+"""Reactions: what the daemon does because state changed or time passed, each in a module of its own
+(printing and its safety net, the kitchen clock, notification results, …). Effects that must happen once
+go through the store's effect journal."""
