@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, websocket
+from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, upstream, websocket
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
@@ -24,6 +24,7 @@ from daemon.identity import load_or_create_device
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
+from sync.upstream.uploader import Uploader
 
 log = logging.getLogger(__name__)
 
@@ -62,6 +63,9 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    if config.upstream is not None:
+        app[upstream.UPSTREAM] = Uploader(store, config.upstream.url, config.upstream.token, kitchen.location_id)
+        app.cleanup_ctx.append(_upstream_ctx)
     websocket.add_shutdown(app)
     for table in (
         health.routes,
@@ -70,6 +74,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         kitchen_orders.routes,
         websocket.routes,
         stations.routes,
+        upstream.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)
@@ -89,6 +94,14 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await eviction
     await store.close()
+
+
+async def _upstream_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Uploads to headquarters, in the background, once the store is open (after _store_ctx)."""
+    uploader = app[upstream.UPSTREAM]
+    await uploader.start()
+    yield
+    await uploader.stop()
 
 
 async def _evict_periodically(store: Store, every_seconds: float = 300.0) -> None:

@@ -96,6 +96,14 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class UpstreamConfig:
+    """Headquarters (heard-hq): where this device uploads its log. No [upstream] table: no upload."""
+
+    url: str  # heard-hq's base URL, e.g. http://hq.example:8430
+    token: str  # this location's device credential, printed by `heard-hq token --location ID`
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path(".heard")
     log_level: str = "INFO"
@@ -107,6 +115,7 @@ class Config:
     stations: tuple[StationConfig, ...] = ()
     routing: tuple[RoutingRuleConfig, ...] = ()
     printers: tuple[PrinterConfig, ...] = ()
+    upstream: UpstreamConfig | None = None
 
     @property
     def database_path(self) -> Path:
@@ -269,6 +278,11 @@ def _check(config: Config) -> None:
         if not getattr(config.location, key).strip():
             raise ConfigError(f"location.{key}", "must not be empty")
     _check_auth(config.auth)
+    if config.upstream is not None:
+        if not config.upstream.url.startswith(("http://", "https://")):
+            raise ConfigError("upstream.url", f"must be an http:// or https:// URL, not {config.upstream.url!r}")
+        if not config.upstream.token.strip():
+            raise ConfigError("upstream.token", "must not be empty (heard-hq token --location LOCATION_ID)")
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}
     for i, station in enumerate(config.stations):

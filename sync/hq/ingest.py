@@ -25,6 +25,7 @@ from daemon.domain.model import CHANNEL_OF_MODE, Order, TicketStatus
 from sync.hq.db import events, is_postgres, orders, origins, tickets
 
 MAX_BATCH = 1000
+REFOLD_CHUNK = 500  # orders per statement (IN lists, multi-row inserts): well under both databases' limits
 
 
 def _insert(conn: Connection, table: sa.Table) -> Any:
@@ -43,9 +44,7 @@ def ingest(engine: Engine, location_id: str, batch: Sequence[Event]) -> dict[str
             new = {(str(o), int(s)) for o, s in conn.execute(stmt.returning(events.c.origin, events.c.seq))}
         fresh = [unique[k] for k in sorted(new)]
         _count_origins(conn, location_id, fresh)
-        touched = sorted({e.aggregate_id for e in fresh if e.aggregate == ORDER})
-        for order_id in touched:
-            _refold_order(conn, location_id, order_id)
+        _refold_orders(conn, location_id, sorted({e.aggregate_id for e in fresh if e.aggregate == ORDER}))
         acked = _acked(conn, sorted({e.origin for e in batch}))
     return acked
 
@@ -135,48 +134,74 @@ def fold_order(history: Iterable[Event]) -> tuple[Order | None, set[str], int]:
     return state, recalled, applied
 
 
-def _refold_order(conn: Connection, location_id: str, order_id: str) -> None:
-    """Fold the order again from every event headquarters holds of it: events of several devices arrive
-    in any order, and the fold orders them by their clocks. The order's row is locked first, so two
-    processes folding the same order take turns and the later one sees the earlier one's events."""
-    key = {"location_id": location_id, "order_id": order_id}
-    conn.execute(_insert(conn, orders).values(**key, canceled=False, folded_events=0).on_conflict_do_nothing())
-    lock = sa.select(orders.c.order_id).where(orders.c.location_id == location_id, orders.c.order_id == order_id)
-    conn.execute(lock.with_for_update() if is_postgres(conn) else lock)
-    rows = conn.execute(
-        sa.select(events).where(
-            events.c.location_id == location_id, events.c.aggregate == ORDER, events.c.aggregate_id == order_id
+def _refold_orders(conn: Connection, location_id: str, order_ids: list[str]) -> None:
+    """Fold each order again from every event headquarters holds of it: events of several devices arrive
+    in any order, and the fold orders them by their clocks. The orders' rows are locked first (in sorted
+    order), so two processes folding the same order take turns and the later one sees the earlier one's
+    events. A statement per step for the whole chunk, not per order: a batch touches hundreds of orders."""
+    for first in range(0, len(order_ids), REFOLD_CHUNK):
+        chunk = order_ids[first : first + REFOLD_CHUNK]
+        conn.execute(
+            _insert(conn, orders)
+            .values([{"location_id": location_id, "order_id": o, "canceled": False, "folded_events": 0} for o in chunk])
+            .on_conflict_do_nothing()
         )
-    ).mappings()
-    state, recalled, applied = fold_order(_event_of(r) for r in rows)
-    conn.execute(tickets.delete().where(tickets.c.location_id == location_id, tickets.c.order_id == order_id))
-    if state is None:
-        conn.execute(orders.update().filter_by(**key).values(folded_events=applied))
-        return
-    channel = CHANNEL_OF_MODE.get(state.mode or "", "other")
-    conn.execute(
-        orders.update()
-        .filter_by(**key)
-        .values(
-            created_ms=state.created_ms,
-            status=str(state.status),
-            channel=channel,
-            canceled=state.canceled,
-            folded_events=applied,
+        lock = (
+            sa.select(orders.c.order_id)
+            .where(orders.c.location_id == location_id, orders.c.order_id.in_(chunk))
+            .order_by(orders.c.order_id)
         )
-    )
-    ticket_rows = [
-        {
-            **key,
-            "ticket_id": t.id,
-            "station_id": t.station_id,
-            "channel": channel,
-            "status": str(t.status),
-            "created_ms": t.created_ms,
-            "bumped_ms": t.completed_ms if t.status is TicketStatus.BUMPED else None,
-            "recalled": t.id in recalled,
-        }
-        for t in state.tickets.values()
-    ]
-    if ticket_rows:
-        conn.execute(tickets.insert(), ticket_rows)
+        conn.execute(lock.with_for_update() if is_postgres(conn) else lock)
+        rows = conn.execute(
+            sa.select(events).where(
+                events.c.location_id == location_id, events.c.aggregate == ORDER, events.c.aggregate_id.in_(chunk)
+            )
+        ).mappings()
+        history: dict[str, list[Event]] = {o: [] for o in chunk}
+        for row in rows:
+            history[str(row["aggregate_id"])].append(_event_of(row))
+        conn.execute(tickets.delete().where(tickets.c.location_id == location_id, tickets.c.order_id.in_(chunk)))
+        order_rows, ticket_rows = [], []
+        for order_id in chunk:
+            state, recalled, applied = fold_order(history[order_id])
+            row: dict[str, Any] = {
+                "k_order": order_id,
+                "created_ms": None,
+                "status": None,
+                "channel": None,
+                "canceled": False,
+                "folded_events": applied,
+            }
+            if state is not None:
+                channel = CHANNEL_OF_MODE.get(state.mode or "", "other")
+                row.update(created_ms=state.created_ms, status=str(state.status), channel=channel)
+                row["canceled"] = state.canceled
+                ticket_rows += [
+                    {
+                        "location_id": location_id,
+                        "order_id": order_id,
+                        "ticket_id": t.id,
+                        "station_id": t.station_id,
+                        "channel": channel,
+                        "status": str(t.status),
+                        "created_ms": t.created_ms,
+                        "bumped_ms": t.completed_ms if t.status is TicketStatus.BUMPED else None,
+                        "recalled": t.id in recalled,
+                    }
+                    for t in state.tickets.values()
+                ]
+            order_rows.append(row)
+        conn.execute(
+            orders.update()
+            .where(orders.c.location_id == location_id, orders.c.order_id == sa.bindparam("k_order"))
+            .values(
+                created_ms=sa.bindparam("created_ms"),
+                status=sa.bindparam("status"),
+                channel=sa.bindparam("channel"),
+                canceled=sa.bindparam("canceled"),
+                folded_events=sa.bindparam("folded_events"),
+            ),
+            order_rows,
+        )
+        for at in range(0, len(ticket_rows), REFOLD_CHUNK):
+            conn.execute(tickets.insert().values(ticket_rows[at : at + REFOLD_CHUNK]))
