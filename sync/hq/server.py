@@ -18,7 +18,7 @@ from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from daemon.domain.events import Event
-from sync.hq import reports
+from sync.hq import page, reports
 from sync.hq.credentials import LOCATION, READER, Credential, Verifier
 from sync.hq.ingest import MAX_BATCH, ingest
 from sync.upstream.wire import WireError, event_from_wire
@@ -193,6 +193,58 @@ async def get_summary(request: web.Request) -> web.Response:
     from_ms, to_ms = window(request)
     location_id = request.match_info["location_id"]
     return _json(await asyncio.to_thread(reports.summary, request.app[ENGINE], location_id, from_ms, to_ms))
+
+
+def _html(body: str, status: int = 200) -> web.Response:
+    return web.Response(text=body, status=status, content_type="text/html", charset="utf-8")
+
+
+@routes.get("/reports/{location_id}")
+async def report_page(request: web.Request) -> web.Response:
+    """The reader credential as a Bearer header, or once as ?token= (kept in an HttpOnly cookie, and the
+    address shown without it), or from that cookie; with none a 401 page that says how to get one."""
+    verifier = request.app[VERIFIER]
+    token = request.query.get("token")
+    if token is not None:
+        found = await asyncio.to_thread(verifier.verify, token)
+        if found is None or found.kind != READER:
+            return _html(page.unauthorized("That credential is unknown, revoked, or not a reader credential."), 401)
+        target = request.rel_url.with_query({k: v for k, v in request.query.items() if k != "token"})
+        resp = web.Response(status=303, headers={"Location": str(target)})
+        resp.set_cookie(
+            page.COOKIE,
+            token,
+            httponly=True,
+            samesite="Strict",
+            path="/reports",
+            secure=request.secure,
+            max_age=30 * 24 * 3600,
+        )
+        return resp
+    scheme, _, bearer = request.headers.get("Authorization", "").partition(" ")
+    presented = bearer.strip() if scheme.lower() == "bearer" else request.cookies.get(page.COOKIE, "")
+    if not presented:
+        return _html(page.unauthorized("This page needs a reader credential."), 401)
+    found = await asyncio.to_thread(verifier.verify, presented)
+    if found is None:
+        return _html(page.unauthorized("That credential is unknown or revoked."), 401)
+    if found.kind != READER:
+        return _html(page.unauthorized("A device credential cannot read reports."), 403)
+    from_ms, to_ms = window(request)
+    location_id = request.match_info["location_id"]
+    engine = request.app[ENGINE]
+
+    def gather() -> str:
+        return page.page(
+            location_id,
+            (reports.iso(from_ms) or "", reports.iso(to_ms) or ""),
+            reports.summary(engine, location_id, from_ms, to_ms),
+            reports.speed(engine, location_id, from_ms, to_ms, "hour"),
+            reports.speed(engine, location_id, from_ms, to_ms, "station"),
+            page.slowest(engine, location_id, from_ms, to_ms),
+        )
+
+    return _html(await asyncio.to_thread(gather))
 
 
 def build_app(engine: Engine) -> web.Application:
