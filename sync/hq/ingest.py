@@ -40,8 +40,11 @@ def ingest(engine: Engine, location_id: str, batch: Sequence[Event]) -> dict[str
     with engine.begin() as conn:
         new: set[tuple[str, int]] = set()
         if rows:
-            stmt = _insert(conn, events).values(rows).on_conflict_do_nothing(index_elements=["origin", "seq"])
-            new = {(str(o), int(s)) for o, s in conn.execute(stmt.returning(events.c.origin, events.c.seq))}
+            # executemany (SQLAlchemy batches it into multi-row statements itself, "insertmanyvalues"): one
+            # compiled statement, cached; .values(list) compiled a fresh statement per batch, 5 ms per row.
+            stmt = _insert(conn, events).on_conflict_do_nothing(index_elements=["origin", "seq"])
+            returned = conn.execute(stmt.returning(events.c.origin, events.c.seq), rows)
+            new = {(str(o), int(s)) for o, s in returned}
         fresh = [unique[k] for k in sorted(new)]
         _count_origins(conn, location_id, fresh)
         _refold_orders(conn, location_id, sorted({e.aggregate_id for e in fresh if e.aggregate == ORDER}))
@@ -142,9 +145,8 @@ def _refold_orders(conn: Connection, location_id: str, order_ids: list[str]) -> 
     for first in range(0, len(order_ids), REFOLD_CHUNK):
         chunk = order_ids[first : first + REFOLD_CHUNK]
         conn.execute(
-            _insert(conn, orders)
-            .values([{"location_id": location_id, "order_id": o, "canceled": False, "folded_events": 0} for o in chunk])
-            .on_conflict_do_nothing()
+            _insert(conn, orders).on_conflict_do_nothing(),
+            [{"location_id": location_id, "order_id": o, "canceled": False, "folded_events": 0} for o in chunk],
         )
         lock = (
             sa.select(orders.c.order_id)
@@ -203,5 +205,5 @@ def _refold_orders(conn: Connection, location_id: str, order_ids: list[str]) -> 
             ),
             order_rows,
         )
-        for at in range(0, len(ticket_rows), REFOLD_CHUNK):
-            conn.execute(tickets.insert().values(ticket_rows[at : at + REFOLD_CHUNK]))
+        if ticket_rows:
+            conn.execute(tickets.insert(), ticket_rows)
