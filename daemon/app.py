@@ -26,6 +26,7 @@ from daemon.api import (
     printers,
     stations,
     tickets,
+    upstream,
     websocket,
 )
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
@@ -50,6 +51,7 @@ from daemon.reactions.safety_net import SAFETY_NET, SafetyNet, safety_net_ctx
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
+from sync.upstream.uploader import Uploader
 
 log = logging.getLogger(__name__)
 NOTIFICATION_RESULTS = web.AppKey("notification_results", ResultSender)
@@ -105,6 +107,9 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app.cleanup_ctx.append(safety_net_ctx)
     app[BUMPBARS] = BumpBars(config, BumpBarActions(store))
     app.cleanup_ctx.append(bumpbars_ctx)
+    if config.upstream is not None:
+        app[upstream.UPSTREAM] = Uploader(store, config.upstream.url, config.upstream.token, kitchen.location_id)
+        app.cleanup_ctx.append(_upstream_ctx)
     app.cleanup_ctx.append(_notification_results_ctx)
     websocket.add_shutdown(app)
     for table in (
@@ -116,6 +121,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         stations.routes,
         bumpbars.routes,
         printers.routes,
+        upstream.routes,
         coursing_orders.routes,
         coursing_templates.routes,
         coursing_tables.routes,
@@ -143,6 +149,14 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await eviction
     await store.close()
+
+
+async def _upstream_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Uploads to headquarters, in the background, once the store is open (after _store_ctx)."""
+    uploader = app[upstream.UPSTREAM]
+    await uploader.start()
+    yield
+    await uploader.stop()
 
 
 async def _notification_results_ctx(app: web.Application) -> AsyncIterator[None]:

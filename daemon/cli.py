@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import sys
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     psub.add_parser("clear", help="remove it: screens then cannot void")
 
     sub.add_parser("status", help="print this daemon's identity and setup as JSON")
+    sub.add_parser("upstream", help="print how uploads to headquarters are going (GET /api/v1/upstream)")
     return parser.parse_args(argv)
 
 
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> None:
         _integration_token(config, args)
     elif args.command == "manager-pin":
         _manager_pin(config, args)
+    elif args.command == "upstream":
+        print(json.dumps(_upstream(config), indent=2))
     else:
         print(json.dumps(status(config), indent=2))
 
@@ -129,6 +133,29 @@ def _manager_pin(config: Config, args: argparse.Namespace) -> None:
         print(f"heardctl: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     print("manager PIN set")
+def _upstream(config: Config) -> dict[str, Any]:
+    """The running daemon's own answer, asked with a short-lived manager token of this location."""
+    runtime = read_runtime(config.data_dir)
+    if not runtime or not _alive(int(runtime.get("pid", 0))):
+        print(f"heardctl: the daemon of {config.data_dir} is not running", file=sys.stderr)
+        raise SystemExit(1)
+    token = mint_token(
+        load_or_create_secret(config.secret_path),
+        sub="heardctl",
+        roles=["manager"],
+        location_id=config.location.location_id,
+        ttl_seconds=60,
+        issuer=config.auth.issuer,
+        audience=config.auth.audience,
+    )
+    request = urllib.request.Request(runtime["url"] + "/api/v1/upstream", headers={"Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as resp:
+            body: dict[str, Any] = json.loads(resp.read())
+    except (OSError, ValueError) as exc:
+        print(f"heardctl: could not ask the daemon at {runtime['url']}: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return body
 
 
 def status(config: Config) -> dict[str, Any]:

@@ -147,6 +147,14 @@ class ScreenConfig:
 
 
 @dataclass(frozen=True)
+class UpstreamConfig:
+    """Headquarters (heard-hq): where this device uploads its log. No [upstream] table: no upload."""
+
+    url: str  # heard-hq's base URL, e.g. http://hq.example:8430
+    token: str  # this location's device credential, printed by `heard-hq token --location ID`
+
+
+@dataclass(frozen=True)
 class FreshLanConfig:
     """The Fresh KDS local-network door (docs/fresh-compat.md). It carries no credentials: off by default."""
 
@@ -172,6 +180,7 @@ class Config:
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     bumpbars: tuple[BumpBarConfig, ...] = ()
+    upstream: UpstreamConfig | None = None
     fresh_lan: FreshLanConfig = field(default_factory=FreshLanConfig)
 
     @property
@@ -348,6 +357,11 @@ def _check(config: Config) -> None:
         raise ConfigError("location.timezone", error)
     _check_auth(config.auth)
     _check_screen(config.screen)
+    if config.upstream is not None:
+        if not config.upstream.url.startswith(("http://", "https://")):
+            raise ConfigError("upstream.url", f"must be an http:// or https:// URL, not {config.upstream.url!r}")
+        if not config.upstream.token.strip():
+            raise ConfigError("upstream.token", "must not be empty (heard-hq token --location LOCATION_ID)")
     _check_fresh_lan(config.fresh_lan)
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}

@@ -271,6 +271,27 @@ def document() -> dict[str, Any]:
             "get": _crud("stations", "List routing rules", None, 200, {"type": "array", "items": _ref("RoutingRule")}),
             "post": _crud("stations", "Create a routing rule (managers)", "RoutingRule", 201, _ref("RoutingRule")),
         },
+        "/api/v1/upstream": {
+            "get": _crud(
+                "upstream",
+                "Uploads to headquarters: state, pending, acked (manager, owner, tenant_admin)",
+                None,
+                200,
+                {
+                    "type": "object",
+                    "required": ["state", "pending", "oldest_pending_age_s", "last_seq", "acked_seq", "dead_letter"],
+                    "properties": {
+                        "state": {"enum": ["ok", "retrying", "paused", "off"]},
+                        "pending": {"type": "integer"},
+                        "oldest_pending_age_s": {"type": ["number", "null"]},
+                        "last_seq": {"type": "integer"},
+                        "acked_seq": {"type": "integer"},
+                        "dead_letter": {"type": "integer"},
+                        "last_error": {"type": ["string", "null"]},
+                    },
+                },
+            )
+        },
         "/api/v1/kds/routing-rules/{rule_id}": {
             "put": _crud(
                 "stations", "Replace a routing rule (managers)", "RoutingRule", 200, _ref("RoutingRule"), [_RULE]

@@ -32,6 +32,8 @@ POLICY: dict[str, frozenset[str]] = {
     "tickets:write": KITCHEN_ROLES,
     "tickets:void": frozenset({"manager", "owner", "tenant_admin"}),
     "stations:manage": MANAGERS,
+    # upstream issue (24): the headquarters sync status.
+    "upstream:read": frozenset({"manager", "owner", "tenant_admin"}),
     # coursing seed, verbatim.
     "coursing": frozenset(
         {"server", "pos_staff", "restaurant_staff", "chef", "kitchen_staff", "manager", "owner", "super_admin"}

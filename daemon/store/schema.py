@@ -181,6 +181,18 @@ def _m7_skipped_by_aggregate(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX skipped_events_aggregate ON skipped_events (aggregate, aggregate_id)")
 
 
+def _m8_upstream(db: peewee.SqliteDatabase) -> None:
+    """Upstream to headquarters (sync/upstream): per origin, the seq through which this device is done
+    (headquarters acknowledged it, or it was parked), and the dead letter of events headquarters refused."""
+    db.execute_sql(
+        "CREATE TABLE upstream_acks (origin TEXT PRIMARY KEY, acked_seq INTEGER NOT NULL, updated_ms INTEGER NOT NULL)"
+    )
+    db.execute_sql(
+        "CREATE TABLE upstream_dead_letter (origin TEXT NOT NULL, seq INTEGER NOT NULL, error TEXT NOT NULL,"
+        " at_ms INTEGER NOT NULL, PRIMARY KEY (origin, seq))"
+    )
+
+
 # Append only: a migration that has shipped is never edited; the index is the schema version.
 MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
     _m1_initial,
@@ -190,6 +202,7 @@ MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
     _m5_snapshots,
     _m6_effects,
     _m7_skipped_by_aggregate,
+    _m8_upstream,
 ]
 
 

@@ -103,6 +103,7 @@ class DaemonProcess:
             text=True,
             timeout=60,
             check=True,
+            env=self._env,  # the daemon's own environment: HEARD_CONFIG names its configuration
         )
         return result.stdout
 

@@ -1,0 +1,1 @@
+"""heard-hq: the reference headquarters service (uploads from every device, reports)."""

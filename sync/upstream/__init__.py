@@ -1,0 +1,1 @@
+"""Upstream: this device uploads its log to headquarters (the log is the outbox)."""
