@@ -24,6 +24,7 @@ from daemon.identity import load_or_create_device
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
+from sync.wiring import add_peering
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +74,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     ):
         app.add_routes(table)
     integrator.add_routes(app)
+    add_peering(app)
     return app
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.domain.routing import pattern_error
+from daemon.membership import read_location
 from daemon.security.jwt_tokens import JwksError, read_jwks
 
 
@@ -96,6 +98,12 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class PeersConfig:
+    urls: tuple[str, ...] = ()  # peers to replicate with, besides those joining recorded and mDNS finds
+    mdns: bool = True  # advertise this device and find the location's other devices by mDNS
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path(".heard")
     log_level: str = "INFO"
@@ -107,6 +115,7 @@ class Config:
     stations: tuple[StationConfig, ...] = ()
     routing: tuple[RoutingRuleConfig, ...] = ()
     printers: tuple[PrinterConfig, ...] = ()
+    peers: PeersConfig = field(default_factory=PeersConfig)
 
     @property
     def database_path(self) -> Path:
@@ -142,6 +151,7 @@ _ENV = {
     "HEARD_LOCATION_ID": ("location", "location_id"),
     "HEARD_DEVICE_NAME": ("device", "name"),
     "HEARD_LOG_LEVEL": (None, "log_level"),
+    "HEARD_MDNS": ("peers", "mdns"),
 }
 
 
@@ -167,6 +177,9 @@ def load_config(
             _put(raw, section, key, environ[var])
     if "HEARD_DATA_DIR" in environ:
         raw["data_dir"] = environ["HEARD_DATA_DIR"]
+    if environ.get("HEARD_PEER_URLS"):  # comma- or space-separated: a systemd drop-in or a test can add peers
+        urls = [u for u in re.split(r"[,\s]+", environ["HEARD_PEER_URLS"]) if u]
+        raw["peers"] = {**raw.get("peers", {}), "urls": urls}
     for dotted, value in (overrides or {}).items():
         if value is not None:
             section, _, key = dotted.rpartition(".")
@@ -174,8 +187,18 @@ def load_config(
     if data_dir is not None:
         raw["data_dir"] = str(data_dir)
     config = _build(Config, raw, "")
+    config = _joined(config)
     _check(config)
     return config
+
+
+def _joined(config: Config) -> Config:
+    """A device that joined a location (heardctl join) serves that location, whatever the file says."""
+    joined = read_location(config.data_dir)
+    if not joined:
+        return config
+    location = dataclasses.replace(config.location, **joined)
+    return dataclasses.replace(config, location=location)
 
 
 def _read(path: Path, source: str) -> dict[str, Any]:
@@ -292,6 +315,9 @@ def _check(config: Config) -> None:
             raise ConfigError(f"routing[{i}]", "needs exactly one of menu_item_id, category, name_pattern, default")
         if rule.name_pattern is not None and (error := pattern_error(rule.name_pattern)):
             raise ConfigError(f"routing[{i}].name_pattern", f"not a valid pattern: {error}")
+    for i, url in enumerate(config.peers.urls):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"peers.urls[{i}]", f"must be an http:// or https:// URL, not {url!r}")
     for i, printer in enumerate(config.printers):
         if printer.kind not in ("file", "network", "usb", "serial"):
             raise ConfigError(f"printers[{i}].kind", "must be file, network, usb or serial")

@@ -7,6 +7,8 @@ from typing import Any
 from aiohttp import web
 
 from daemon.api.schemas import components
+from sync.openapi import SECURITY_SCHEME as PEER_SECURITY_SCHEME
+from sync.openapi import paths as peer_paths
 
 routes = web.RouteTableDef()
 
@@ -284,6 +286,7 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    paths.update(peer_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},
@@ -292,6 +295,7 @@ def document() -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "integrationToken": {"type": "apiKey", "in": "header", "name": "x-integration-token"},
+                "peerToken": PEER_SECURITY_SCHEME,
             },
             "schemas": components(),
         },
