@@ -7,12 +7,29 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
-from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, websocket
+from daemon.api import (
+    coursing_config,
+    coursing_orders,
+    coursing_tables,
+    coursing_templates,
+    health,
+    integrator,
+    kds_information,
+    kds_notifications,
+    kitchen_orders,
+    openapi,
+    stations,
+    tickets,
+    websocket,
+)
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
+from daemon.api.coursing_state import NOW_MS
+from daemon.api.coursing_state import pacing as coursing_pacing
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
 from daemon.api.records import READ_SKIPS, ReadSkips
@@ -20,19 +37,25 @@ from daemon.config import Config
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
+from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
+from daemon.reactions.kitchen_clock import KITCHEN_CLOCK, KitchenClock, kitchen_clock_ctx
+from daemon.reactions.notification_results import ResultSender, result_rule
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
 from sync.wiring import add_peering
 
 log = logging.getLogger(__name__)
+NOTIFICATION_RESULTS = web.AppKey("notification_results", ResultSender)
 
 
 def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> web.Application:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     device = load_or_create_device(config.data_dir, config.device.name, config.device.id)
-    kitchen = Kitchen(config.location.tenant_id, config.location.location_id, device)
+    kitchen = Kitchen(
+        config.location.tenant_id, config.location.location_id, device, ZoneInfo(config.location.timezone or "UTC")
+    )
     secret = load_or_create_secret(config.secret_path) if config.auth.hs256 else None
     verifier = TokenVerifier(
         JwtSettings(
@@ -58,11 +81,20 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[STORE] = store
     app[READ_SKIPS] = ReadSkips()
     app[INTEGRATION_TOKENS] = tokens
-    hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
+    hub = Hub(
+        kitchen.location_id,
+        renderer(kitchen.tenant_id, kitchen.location_id, lambda: coursing_pacing(store, kitchen.location_id)),
+    )
     store.subscribe(hub.publish)
+    store.add_rule(result_rule(device.id))
+    app[NOTIFICATION_RESULTS] = ResultSender(store.journal, now_ms)
     app[HUB] = hub
+    app[NOW_MS] = now_ms
+    app[KITCHEN_CLOCK] = KitchenClock(store, kitchen.location_id, now_ms)
     app.cleanup_ctx.append(_store_ctx)
+    app.cleanup_ctx.append(kitchen_clock_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    app.cleanup_ctx.append(_notification_results_ctx)
     websocket.add_shutdown(app)
     for table in (
         health.routes,
@@ -71,9 +103,17 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         kitchen_orders.routes,
         websocket.routes,
         stations.routes,
+        coursing_orders.routes,
+        coursing_templates.routes,
+        coursing_tables.routes,
+        coursing_config.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)
+    kds_information.add_routes(app)
+    kds_notifications.add_routes(app)
+    if config.fresh_lan.enabled:
+        fresh_lan.add_door(app)  # after the store's context: the door's commands write through it
     add_peering(app)
     return app
 
@@ -91,6 +131,13 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await eviction
     await store.close()
+
+
+async def _notification_results_ctx(app: web.Application) -> AsyncIterator[None]:
+    sender = app[NOTIFICATION_RESULTS]
+    await sender.start()
+    yield
+    await sender.close()
 
 
 async def _evict_periodically(store: Store, every_seconds: float = 300.0) -> None:

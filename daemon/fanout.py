@@ -14,7 +14,12 @@ import orjson
 
 from daemon.domain.events import Event, OrderEvents
 from daemon.domain.model import Order
+from daemon.domain.notices import NoticeEvents
 from daemon.domain.setup import SETUP
+from daemon.domain.table_sync import SyncEvents
+from daemon.domain.templates import TemplateEvents
+from daemon.domain.timing_alerts import AlertEvents
+from daemon.domain.timing_config import ConfigEvents
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,30 @@ MESSAGE_OF_EVENT = {
     OrderEvents.COURSE_FIRED: "course:updated",
     OrderEvents.COURSE_HELD: "course:updated",
     OrderEvents.COURSE_SKIPPED: "course:updated",
+    OrderEvents.COURSE_COMPLETED: "course:updated",
+    OrderEvents.COURSE_PROGRESSED: "course:updated",
+    OrderEvents.COURSE_READIED: "course:updated",
+    OrderEvents.COURSE_SERVED: "course:updated",
+    OrderEvents.COURSE_SCHEDULED: "course:updated",
+    OrderEvents.PACE_SET: "pace:updated",
+    AlertEvents.RAISED: "alert:new",
+    AlertEvents.ACKNOWLEDGED: "alert:acknowledged",
+    TemplateEvents.CREATED: "template:updated",
+    TemplateEvents.UPDATED: "template:updated",
+    TemplateEvents.DELETED: "template:updated",
+    TemplateEvents.TIMING_SET: "template:updated",
+    ConfigEvents.UPDATED: "coursing_config:updated",
+    SyncEvents.CREATED: "table_sync:updated",
+    SyncEvents.DELETED: "table_sync:updated",
+    SyncEvents.ORDER_ADDED: "table_sync:updated",
+    SyncEvents.ORDER_REMOVED: "table_sync:updated",
+    SyncEvents.ADVANCED: "table_sync:updated",
+    OrderEvents.CUSTOMER_ARRIVED: "notification:customer_arrived",
+    OrderEvents.ARRIVAL_ESTIMATED: "notification:estimated_arrival",
+    NoticeEvents.SENT: "notification:message",
 }
+# Notifications name the devices whose screens they are for: they also go to each one's `device:<id>` channel.
+_TARGETED = frozenset({OrderEvents.CUSTOMER_ARRIVED, OrderEvents.ARRIVAL_ESTIMATED, NoticeEvents.SENT})
 
 Render = Callable[[Event, Any], dict[str, Any]]
 DEFAULT_QUEUE_MESSAGES = 2000
@@ -92,6 +120,8 @@ class Hub:
         if event.aggregate == SETUP:
             return [branch]
         channels = [branch, f"{branch}:kitchen"]
+        if event.type in _TARGETED:
+            channels += [f"device:{d}" for d in event.payload.get("devices") or ()]
         if isinstance(state, Order) and state.fields.get("sessionId"):
             channels.append(f"session:{state.fields['sessionId']}")
         return channels

@@ -94,6 +94,14 @@ class OrderEvents:
     COURSE_FIRED = "course.fired"
     COURSE_HELD = "course.held"
     COURSE_SKIPPED = "course.skipped"
+    COURSE_COMPLETED = "course.completed"
+    COURSE_PROGRESSED = "course.progressed"
+    COURSE_READIED = "course.readied"
+    COURSE_SERVED = "course.served"
+    COURSE_SCHEDULED = "course.scheduled"
+    PACE_SET = "order.pace_set"
+    CUSTOMER_ARRIVED = "order.customer_arrived"  # Fresh's customer-arrived notification (daemon.domain.notices)
+    ARRIVAL_ESTIMATED = "order.arrival_estimated"  # Fresh's estimated-arrival-update
 
 
 ORDER = "order"

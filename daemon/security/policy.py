@@ -36,6 +36,8 @@ POLICY: dict[str, frozenset[str]] = {
     "coursing": frozenset(
         {"server", "pos_staff", "restaurant_staff", "chef", "kitchen_staff", "manager", "owner", "super_admin"}
     ),
+    # coursing: template and timing-config changes are for managers and owners (issue 16).
+    "coursing:manage": frozenset({"manager", "owner", "super_admin"}),
     # tables seed, verbatim.
     "tables": frozenset(
         {

@@ -26,7 +26,12 @@ from daemon.domain.events import ORDER, SYSTEM, Actor, Change, Event
 from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
+from daemon.domain.notices import NOTICE, apply_notice, notices_from_json, notices_to_json
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
+from daemon.domain.table_sync import TABLE_SYNCS, apply_syncs, syncs_from_json, syncs_to_json
+from daemon.domain.templates import TEMPLATES, apply_templates, book_from_json, book_to_json
+from daemon.domain.timing_alerts import TIMING_ALERTS, alerts_from_json, alerts_to_json, apply_alerts
+from daemon.domain.timing_config import TIMING_CONFIG, apply_config, config_from_json, config_to_json
 from daemon.store.journal import Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
 from daemon.store.merge import Merged, SortKey, merge
@@ -55,6 +60,11 @@ KINDS: dict[str, AggregateKind] = {
         apply_order, order_to_json, order_from_json, live=lambda o: o.on_screen, updated_ms=lambda o: o.updated_ms
     ),
     SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
+    TEMPLATES: AggregateKind(apply_templates, book_to_json, book_from_json),
+    TIMING_CONFIG: AggregateKind(apply_config, config_to_json, config_from_json),
+    TABLE_SYNCS: AggregateKind(apply_syncs, syncs_to_json, syncs_from_json),
+    TIMING_ALERTS: AggregateKind(apply_alerts, alerts_to_json, alerts_from_json),
+    NOTICE: AggregateKind(apply_notice, notices_to_json, notices_from_json),
 }
 DEFAULT_RETENTION_MS = 24 * 3600 * 1000
 # A snapshot of an aggregate's state is written every this many events, and whenever it stops being live
