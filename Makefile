@@ -31,6 +31,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.phases
 	$(BIN)/python -m bench.clock_pass
 	$(BIN)/python -m bench.fresh_lan
+	$(BIN)/python -m bench.replication
 
 bench-year: $(STAMP)
 	$(BIN)/python -m bench.memory
