@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.phases
+	$(BIN)/python -m bench.printing
 	$(BIN)/python -m bench.clock_pass
 	$(BIN)/python -m bench.fresh_lan
 	$(BIN)/python -m bench.replication

@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon.api import coursing_openapi
+from daemon.api.openapi_hardware import bumpbar_paths, printer_paths
 from daemon.api.schemas import components
 from sync.openapi import SECURITY_SCHEME as PEER_SECURITY_SCHEME
 from sync.openapi import paths as peer_paths
@@ -335,6 +336,8 @@ def document() -> dict[str, Any]:
         },
     }
     paths.update(peer_paths())
+    paths.update(bumpbar_paths())
+    paths.update(printer_paths())
     paths.update(coursing_openapi.paths())
     return {
         "openapi": "3.1.0",
