@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sqlite3
@@ -19,6 +20,7 @@ from daemon.pairing import new_code
 from daemon.runtime import read_runtime
 from daemon.security.integration_tokens import IntegrationTokens
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
+from daemon.security.manager_pin import PinError, clear_pin, set_pin
 from daemon.store.schema import prepare
 from sync.join import JoinFailed, join
 
@@ -44,6 +46,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     isub.add_parser("list", help="list tokens (never their secrets)")
     revoke = isub.add_parser("revoke", help="revoke by id or name")
     revoke.add_argument("token", help="id or name")
+
+    pin = sub.add_parser("manager-pin", help="the PIN a screen asks for before a void")
+    psub = pin.add_subparsers(dest="action", required=True)
+    pset = psub.add_parser("set", help="set it (4 to 8 digits; read from --pin, else asked for)")
+    pset.add_argument("--pin", help="the PIN (else read from the terminal, or one line of standard input)")
+    psub.add_parser("clear", help="remove it: screens then cannot void")
 
     sub.add_parser("status", help="print this daemon's identity and setup as JSON")
 
@@ -76,6 +84,8 @@ def main(argv: list[str] | None = None) -> None:
         _join(config, args)
     elif args.command == "peers":
         _peers(config, args)
+    elif args.command == "manager-pin":
+        _manager_pin(config, args)
     else:
         print(json.dumps(status(config), indent=2))
 
@@ -153,6 +163,21 @@ def _peers(config: Config, args: argparse.Namespace) -> None:
     elif not remove_peer_url(config.data_dir, args.url):
         print(f"heardctl: {args.url} is not in {config.data_dir / 'peers.json'}", file=sys.stderr)
         raise SystemExit(1)
+
+
+def _manager_pin(config: Config, args: argparse.Namespace) -> None:
+    if args.action == "clear":
+        print("manager PIN cleared" if clear_pin(config.data_dir) else "no manager PIN was set")
+        return
+    pin = args.pin
+    if pin is None:
+        pin = getpass.getpass("manager PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    try:
+        set_pin(config.data_dir, pin)
+    except PinError as exc:
+        print(f"heardctl: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print("manager PIN set")
 
 
 def status(config: Config) -> dict[str, Any]:
