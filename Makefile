@@ -48,6 +48,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.upstream
 	$(BIN)/python -m bench.clock_pass
 	$(BIN)/python -m bench.fresh_lan
+	$(BIN)/python -m bench.replication
 	$(BIN)/python -m bench.ui_repaint
 
 screenshots: $(STAMP)

@@ -52,6 +52,7 @@ from daemon.security.integration_tokens import IntegrationTokenCache, Integratio
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
 from sync.upstream.uploader import Uploader
+from sync.wiring import add_peering
 
 log = logging.getLogger(__name__)
 NOTIFICATION_RESULTS = web.AppKey("notification_results", ResultSender)
@@ -133,6 +134,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     kds_notifications.add_routes(app)
     if config.fresh_lan.enabled:
         fresh_lan.add_door(app)  # after the store's context: the door's commands write through it
+    add_peering(app)
     return app
 
 

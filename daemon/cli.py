@@ -8,6 +8,7 @@ import json
 import os
 import sqlite3
 import sys
+import time
 import urllib.request
 from pathlib import Path
 from typing import Any
@@ -15,11 +16,14 @@ from typing import Any
 from daemon.config import Config, ConfigError, load_config
 from daemon.domain.setup import SETUP, setup_from_json
 from daemon.identity import load_or_create_device
+from daemon.membership import read_peer_urls, remove_peer_url
+from daemon.pairing import new_code
 from daemon.runtime import read_runtime
 from daemon.security.integration_tokens import IntegrationTokens
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
 from daemon.security.manager_pin import PinError, clear_pin, set_pin
 from daemon.store.schema import prepare
+from sync.join import JoinFailed, join
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -52,6 +56,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
     sub.add_parser("status", help="print this daemon's identity and setup as JSON")
     sub.add_parser("upstream", help="print how uploads to headquarters are going (GET /api/v1/upstream)")
+
+    sub.add_parser("pairing-code", help="print a one-time code (valid 10 minutes) for a new device to join with")
+    join = sub.add_parser("join", help="make this new device (before its first start) one of URL's location")
+    join.add_argument("url", help="the URL of a running device of the location, e.g. http://192.168.1.21:8420")
+    join.add_argument("--code", required=True, help="the code `heardctl pairing-code` printed on that device")
+    peers = sub.add_parser("peers", help="the peer URLs this device replicates with (peers.json)")
+    psub = peers.add_subparsers(dest="action", required=True)
+    psub.add_parser("list", help="list them")
+    forget = psub.add_parser("remove", help="stop replicating with a URL (takes effect at the next start)")
+    forget.add_argument("url")
     return parser.parse_args(argv)
 
 
@@ -66,6 +80,12 @@ def main(argv: list[str] | None = None) -> None:
         print(_token(config, args))
     elif args.command == "integration-token":
         _integration_token(config, args)
+    elif args.command == "pairing-code":
+        _pairing_code(config)
+    elif args.command == "join":
+        _join(config, args)
+    elif args.command == "peers":
+        _peers(config, args)
     elif args.command == "manager-pin":
         _manager_pin(config, args)
     elif args.command == "upstream":
@@ -118,6 +138,35 @@ def _integration_token(config: Config, args: argparse.Namespace) -> None:
             print(f"heardctl: no active integration token with id or name {args.token!r}", file=sys.stderr)
             raise SystemExit(1)
         print(f"revoked {count} token(s)")
+
+
+def _pairing_code(config: Config) -> None:
+    code, expires = new_code(config.data_dir)
+    minutes = round((expires - time.time()) / 60)
+    url = status(config)["url"]
+    print(code)
+    print(
+        f"valid for {minutes} minutes, once; on the new device, before its first start:\n"
+        f"  heardctl --data-dir DIR join {url} --code {code}",
+        file=sys.stderr,
+    )
+
+
+def _join(config: Config, args: argparse.Namespace) -> None:
+    try:
+        joined = join(config, args.url, args.code)
+    except JoinFailed as exc:
+        print(f"heardctl: join failed: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    print(json.dumps(joined, indent=2))
+
+
+def _peers(config: Config, args: argparse.Namespace) -> None:
+    if args.action == "list":
+        print(json.dumps({"joined": read_peer_urls(config.data_dir), "configured": list(config.peers.urls)}, indent=2))
+    elif not remove_peer_url(config.data_dir, args.url):
+        print(f"heardctl: {args.url} is not in {config.data_dir / 'peers.json'}", file=sys.stderr)
+        raise SystemExit(1)
 
 
 def _manager_pin(config: Config, args: argparse.Namespace) -> None:

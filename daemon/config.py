@@ -9,6 +9,7 @@ from __future__ import annotations
 import dataclasses
 import ipaddress
 import os
+import re
 import tomllib
 import types
 import typing
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from daemon.domain.routing import pattern_error
+from daemon.membership import read_location
 from daemon.security.jwt_tokens import JwksError, read_jwks
 from daemon.timezones import system_timezone, zone_error
 
@@ -135,6 +137,12 @@ class BumpBarConfig:
 
 
 @dataclass(frozen=True)
+class PeersConfig:
+    urls: tuple[str, ...] = ()  # peers to replicate with, besides those joining recorded and mDNS finds
+    mdns: bool = True  # advertise this device and find the location's other devices by mDNS
+
+
+@dataclass(frozen=True)
 class ScreenConfig:
     """The touchscreen (heard-ui) on this device: how it looks and when a ticket's timer changes colour."""
 
@@ -177,6 +185,7 @@ class Config:
     stations: tuple[StationConfig, ...] = ()
     routing: tuple[RoutingRuleConfig, ...] = ()
     printers: tuple[PrinterConfig, ...] = ()
+    peers: PeersConfig = field(default_factory=PeersConfig)
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     bumpbars: tuple[BumpBarConfig, ...] = ()
@@ -217,6 +226,7 @@ _ENV = {
     "HEARD_LOCATION_ID": ("location", "location_id"),
     "HEARD_DEVICE_NAME": ("device", "name"),
     "HEARD_LOG_LEVEL": (None, "log_level"),
+    "HEARD_MDNS": ("peers", "mdns"),
 }
 
 
@@ -242,6 +252,9 @@ def load_config(
             _put(raw, section, key, environ[var])
     if "HEARD_DATA_DIR" in environ:
         raw["data_dir"] = environ["HEARD_DATA_DIR"]
+    if environ.get("HEARD_PEER_URLS"):  # comma- or space-separated: a systemd drop-in or a test can add peers
+        urls = [u for u in re.split(r"[,\s]+", environ["HEARD_PEER_URLS"]) if u]
+        raw["peers"] = {**raw.get("peers", {}), "urls": urls}
     for dotted, value in (overrides or {}).items():
         if value is not None:
             section, _, key = dotted.rpartition(".")
@@ -252,8 +265,18 @@ def load_config(
     if config.location.timezone is None:
         location = dataclasses.replace(config.location, timezone=system_timezone(environ))
         config = dataclasses.replace(config, location=location)
+    config = _joined(config)
     _check(config)
     return config
+
+
+def _joined(config: Config) -> Config:
+    """A device that joined a location (heardctl join) serves that location, whatever the file says."""
+    joined = read_location(config.data_dir)
+    if not joined:
+        return config
+    location = dataclasses.replace(config.location, **joined)
+    return dataclasses.replace(config, location=location)
 
 
 def _read(path: Path, source: str) -> dict[str, Any]:
@@ -386,6 +409,9 @@ def _check(config: Config) -> None:
             raise ConfigError(f"routing[{i}]", "needs exactly one of menu_item_id, category, name_pattern, default")
         if rule.name_pattern is not None and (error := pattern_error(rule.name_pattern)):
             raise ConfigError(f"routing[{i}].name_pattern", f"not a valid pattern: {error}")
+    for i, url in enumerate(config.peers.urls):
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(f"peers.urls[{i}]", f"must be an http:// or https:// URL, not {url!r}")
     _check_printers(config)
     _check_bumpbars(config, ids)
 

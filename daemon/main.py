@@ -23,6 +23,8 @@ from daemon.config import Config, ConfigError, ServerConfig, load_config
 from daemon.connections import LISTEN_BACKLOG, ConnectionGuard, GuardedSite, connection_cap
 from daemon.runtime import clear_runtime, write_runtime
 from daemon.systemd_notify import SystemdNotifier
+from sync.registry import PEERS
+from sync.wiring import start_discovery
 
 log = logging.getLogger("heard.daemon")
 
@@ -92,12 +94,15 @@ async def serve(config: Config, demo: bool = False) -> None:
     app = build_app(config)
     runner = await _start_serving(app, config.server)
     port = _bound_port(runner) or config.server.port
+    app[PEERS].port = port  # peers are told the port to pull from us on
     _announce(config, port)
     write_runtime(config.data_dir, f"http://{_display_host(config)}:{port}")
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    # mDNS announces for a second or so: in the background, after the signal handlers, not before ready.
+    discovery = asyncio.create_task(start_discovery(app))
     notifier.ready(f"serving on {config.server.host}:{port}")
     # A failed writer leaves the daemon answering reads but refusing every write: only a restart
     # (which continues from the durable log) cures it, so stop feeding systemd's watchdog.
@@ -114,6 +119,9 @@ async def serve(config: Config, demo: bool = False) -> None:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await runner.cleanup()
+        responder = await discovery
+        if responder is not None:
+            await responder.stop()  # after the clients were told (1001): the goodbye packets
         clear_runtime(config.data_dir)
 
 

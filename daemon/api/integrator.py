@@ -16,6 +16,7 @@ from daemon.api.context import KITCHEN, STORE, Kitchen
 from daemon.api.responses import json_response, read_json
 from daemon.domain.errors import ValidationFailed
 from daemon.domain.events import Actor
+from sync.registry import PEERS, Peers
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -24,8 +25,7 @@ routes = web.RouteTableDef()
 def target_devices(request: web.Request) -> list[str]:
     """x-device-ids: one id, a comma-separated list, or 'all'. Unknown ids are refused, not ignored:
     an order sent to a screen that does not exist would be an order nobody sees."""
-    kitchen = request.app[KITCHEN]
-    known = kitchen.known_devices()
+    known = known_devices(request)
     header = request.headers.get("x-device-ids", "").strip()
     if not header:
         raise ValidationFailed("x-device-ids header is required: a device id, a list, or 'all'", code="MISSING_HEADER")
@@ -54,14 +54,29 @@ def actor_of(request: web.Request) -> Actor:
     return Actor(f"integration:{name}", (), "integration")
 
 
-def delivery_statuses(kitchen: Kitchen, devices: list[str]) -> list[dict[str, str]]:
-    """One entry per targeted device. Every device here is this one until peers exist, and the order
-    is durable in its log before we answer, so each is delivered."""
-    return [{"device": d, "status": "success", "type": "heard"} for d in devices]
+def known_devices(request: web.Request) -> dict[str, str]:
+    """Device id → name: this device and every peer of the location it knows (sync/registry.py)."""
+    peers = request.app.get(PEERS)
+    return {**request.app[KITCHEN].known_devices(), **(peers.known_devices() if peers is not None else {})}
+
+
+def delivery_statuses(kitchen: Kitchen, devices: list[str], peers: Peers | None = None) -> list[dict[str, str]]:
+    """One entry per targeted device. This device has the order (durable in its log before we answer);
+    a peer we are streaming with has it within moments (`success`); one we cannot reach now gets it when
+    it is back, with nothing for the POS to do (`queued`)."""
+    return [
+        {
+            "device": d,
+            "status": "success" if d == kitchen.device.id or (peers is not None and peers.reachable(d)) else "queued",
+            "type": "heard",
+        }
+        for d in devices
+    ]
 
 
 def _answer(request: web.Request, order_id: str, devices: list[str], status: int) -> web.Response:
-    body = {"orderId": order_id, "deliveryStatuses": delivery_statuses(request.app[KITCHEN], devices)}
+    statuses = delivery_statuses(request.app[KITCHEN], devices, request.app.get(PEERS))
+    body = {"orderId": order_id, "deliveryStatuses": statuses}
     return json_response(body, status=status)
 
 
@@ -123,7 +138,7 @@ async def cancel_order(request: web.Request) -> web.Response:
 @routes.get("/integrators/kds-orders/active")
 async def active_orders(request: web.Request) -> web.Response:
     devices = target_devices(request)
-    names = request.app[KITCHEN].known_devices()
+    names = known_devices(request)
     active = sorted(request.app[STORE].orders_on_screen(), key=lambda o: (not o.priority, o.created_ms))
     body: list[dict[str, Any]] = []
     for device in devices:

@@ -13,7 +13,7 @@ from aiohttp import web
 
 from daemon.api.auth import INFORMATION_PREFIX
 from daemon.api.context import CONFIG, KITCHEN
-from daemon.api.integrator import SlashTolerantResource
+from daemon.api.integrator import SlashTolerantResource, known_devices
 from daemon.api.responses import json_response
 from daemon.config import LocationConfig
 from daemon.domain.errors import NotFound
@@ -38,7 +38,7 @@ def location_json(location: LocationConfig) -> dict[str, Any]:
 
 
 def devices_json(request: web.Request) -> list[dict[str, str]]:
-    return [{"id": i, "name": name} for i, name in request.app[KITCHEN].known_devices().items()]
+    return [{"id": i, "name": name} for i, name in known_devices(request).items()]  # this device and its peers
 
 
 async def information(request: web.Request) -> web.Response:

@@ -17,6 +17,7 @@ from daemon.api.responses import json_response, read_json
 from daemon.domain import kds_notification as n
 from daemon.domain import notices
 from daemon.domain.events import ORDER
+from sync.registry import PEERS
 
 log = logging.getLogger(__name__)
 BASE = "/integrators/kds-notifications"
@@ -30,7 +31,8 @@ async def customer_arrived(request: web.Request) -> web.Response:
     decide = lambda order: notices.customer_arrived(order, oid, devices, retry)  # noqa: E731
     await request.app[STORE].execute(ORDER, oid, decide, actor_of(request))
     log.info("customer arrived order=%s devices=%s", oid, ",".join(devices))
-    return json_response({"orderId": oid, "deliveryStatuses": delivery_statuses(kitchen, devices)})
+    statuses = delivery_statuses(kitchen, devices, request.app.get(PEERS))
+    return json_response({"orderId": oid, "deliveryStatuses": statuses})
 
 
 async def estimated_arrival(request: web.Request) -> web.Response:
@@ -40,7 +42,8 @@ async def estimated_arrival(request: web.Request) -> web.Response:
     oid, minutes, retry = body["id"], body["minutes"], body.get("retry")
     decide = lambda order: notices.arrival_estimated(order, oid, minutes, devices, retry)  # noqa: E731
     await request.app[STORE].execute(ORDER, oid, decide, actor_of(request))
-    return json_response({"orderId": oid, "deliveryStatuses": delivery_statuses(kitchen, devices)})
+    statuses = delivery_statuses(kitchen, devices, request.app.get(PEERS))
+    return json_response({"orderId": oid, "deliveryStatuses": statuses})
 
 
 async def send_message(request: web.Request) -> web.Response:
@@ -49,7 +52,7 @@ async def send_message(request: web.Request) -> web.Response:
     body = n.check(n.SEND_MESSAGE, await read_json(request), kitchen.zone)
     change = notices.send_message(kitchen.location_id, body["message"], devices, body.get("retry"))
     await request.app[STORE].execute(notices.NOTICE, kitchen.location_id, lambda _: change, actor_of(request))
-    return json_response({"deliveryStatuses": delivery_statuses(kitchen, devices)})
+    return json_response({"deliveryStatuses": delivery_statuses(kitchen, devices, request.app.get(PEERS))})
 
 
 def add_routes(app: web.Application) -> None:

@@ -9,6 +9,8 @@ from aiohttp import web
 from daemon.api import coursing_openapi
 from daemon.api.openapi_hardware import bumpbar_paths, printer_paths
 from daemon.api.schemas import components
+from sync.openapi import SECURITY_SCHEME as PEER_SECURITY_SCHEME
+from sync.openapi import paths as peer_paths
 
 routes = web.RouteTableDef()
 
@@ -354,6 +356,7 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    paths.update(peer_paths())
     paths.update(bumpbar_paths())
     paths.update(printer_paths())
     paths.update(coursing_openapi.paths())
@@ -365,6 +368,7 @@ def document() -> dict[str, Any]:
             "securitySchemes": {
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "integrationToken": {"type": "apiKey", "in": "header", "name": "x-integration-token"},
+                "peerToken": PEER_SECURITY_SCHEME,
             },
             "schemas": {**components(), **coursing_openapi.schemas()},
         },

@@ -31,7 +31,8 @@ class DaemonProcess:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = data_dir.parent / f"{data_dir.name}.log"
-        self._env = {**os.environ, **(env or {})}
+        # mDNS off unless a test asks for it: a responder takes seconds to start and stop.
+        self._env = {**os.environ, "HEARD_MDNS": os.environ.get("HEARD_TEST_MDNS", "false"), **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 15.0) -> DaemonProcess:

@@ -1,0 +1,201 @@
+"""One peer link: say hello, pull what the peer holds and we lack in batches, then take its live stream;
+on any failure wait (exponential backoff with jitter) and start again from our version vector.
+
+Nothing is lost or taken twice across a crash of either side: where to resume is always read from the
+store's version vector, and `Store.ingest` takes each origin's next seq only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import random
+from typing import Any
+
+import aiohttp
+import orjson
+
+from daemon.store.store import StoreUnavailable, wall_clock_ms
+from sync.credentials import mint_peer_token
+from sync.registry import Peers, PeerState
+from sync.server import BATCH, PREFIX
+from sync.wire import WireError, events_from_wire, versions_from_wire
+
+log = logging.getLogger(__name__)
+
+MIN_DELAY = 0.2
+MAX_DELAY = 5.0
+REFUSED_DELAY = 30.0  # a peer that refuses our credential: keep trying, but seldom
+PING_SECONDS = 2.0
+
+
+class Refused(Exception):
+    """The peer turned our credential away (another location, or a secret it does not share)."""
+
+
+class NotAPeer(Exception):
+    """The URL is this device, or a device another link already streams from."""
+
+
+class Resume(Exception):
+    """The stream skipped a seq: pull again from the version vector."""
+
+
+class PeerLink:
+    def __init__(self, peers: Peers, url: str) -> None:
+        self.peers = peers
+        self.url = url
+        self.device_id: str | None = None
+        self.streaming = False
+        self.connects = 0
+        self._poked = asyncio.Event()
+
+    def poke(self) -> None:
+        """The peer showed up (it connected to us): end the backoff wait and try at once."""
+        if not self.streaming:
+            self._poked.set()
+
+    def _headers(self) -> dict[str, str]:
+        p = self.peers
+        return {
+            "Authorization": f"Bearer {mint_peer_token(p.secret, p.location_id, p.device_id)}",
+            "x-heard-device-name": p.device_name,
+            "x-heard-port": str(p.port),
+        }
+
+    async def run(self) -> None:
+        delay = MIN_DELAY
+        while True:
+            wait = delay
+            try:
+                await self._once()
+            except asyncio.CancelledError:
+                raise
+            except NotAPeer as exc:
+                log.info("not a peer url=%s: %s", self.url, exc)
+                if self.device_id == self.peers.device_id:
+                    self.peers.self_urls.add(self.url)
+                    self.peers.forget_url(self.url)
+                    return
+                wait = REFUSED_DELAY
+            except Refused as exc:
+                log.warning("peer refused us url=%s: %s", self.url, exc)
+                wait = REFUSED_DELAY
+            except Resume as exc:
+                log.info("peer stream resumes url=%s: %s", self.url, exc)
+                wait = 0.0
+            except (aiohttp.ClientError, OSError, TimeoutError, WireError, StoreUnavailable, ValueError) as exc:
+                log.info("peer link down url=%s error=%s: %s", self.url, type(exc).__name__, exc)
+            except Exception:
+                log.exception("peer link failed url=%s", self.url)
+            finally:
+                if self.streaming:
+                    delay = MIN_DELAY  # it was up: the next failure starts the backoff afresh
+                    wait = min(wait, MIN_DELAY)
+                self._set_streaming(False)
+            self._poked.clear()
+            with contextlib.suppress(TimeoutError):  # the backoff timer, cut short by a poke
+                await asyncio.wait_for(self._poked.wait(), wait * random.uniform(0.8, 1.2))
+            delay = min(delay * 2, MAX_DELAY)
+
+    def _set_streaming(self, on: bool) -> None:
+        self.streaming = on
+        if self.device_id is not None and self.device_id in self.peers.by_device:
+            self.peers.by_device[self.device_id].connected = on
+
+    async def _once(self) -> None:
+        session = self.peers.session
+        assert session is not None
+        state = await self._hello(session)
+        await self._catch_up(session, state)
+        async with session.ws_connect(
+            self.url + PREFIX + "/stream", headers=self._headers(), heartbeat=5.0, max_msg_size=64 * 1024 * 1024
+        ) as ws:
+            await ws.send_str(
+                orjson.dumps({"type": "subscribe", "versions": self.peers.store.version_vector()}).decode()
+            )
+            self.connects += 1
+            self._set_streaming(True)
+            pinger = asyncio.create_task(self._ping(ws))
+            try:
+                async for msg in ws:
+                    if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                        await self._handle(state, orjson.loads(msg.data))
+                    elif msg.type == aiohttp.WSMsgType.ERROR:
+                        raise ConnectionError(f"stream error: {ws.exception()}")
+            finally:
+                pinger.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await pinger
+
+    async def _hello(self, session: aiohttp.ClientSession) -> PeerState:
+        t0 = wall_clock_ms()
+        async with session.get(self.url + PREFIX + "/hello", headers=self._headers()) as resp:
+            if resp.status in (401, 403):
+                raise Refused(f"{resp.status} {(await resp.text())[:200]}")
+            resp.raise_for_status()
+            body = await resp.json(loads=orjson.loads)
+        t1 = wall_clock_ms()
+        device_id = str(body.get("deviceId", ""))
+        if not device_id:
+            raise WireError("hello without a deviceId")
+        self.device_id = device_id
+        if device_id == self.peers.device_id:
+            raise NotAPeer("it is this device")
+        if body.get("locationId") != self.peers.location_id:
+            raise Refused(f"it serves location {body.get('locationId')!r}")
+        if not self.peers.claim(device_id, self):
+            raise NotAPeer(f"device {device_id} is already linked by another URL")
+        state = self.peers.state(device_id)
+        state.name = str(body.get("name", ""))[:200]
+        state.url = self.url
+        self._heard(state, t0, t1, body.get("nowMs"), body.get("versions"))
+        return state
+
+    def _heard(self, state: PeerState, t0: int, t1: int, now_ms: Any, versions: Any) -> None:
+        state.last_contact_ms = t1
+        if isinstance(now_ms, int) and not isinstance(now_ms, bool):
+            state.offset_ms = now_ms - (t0 + t1) / 2
+        if versions is not None:
+            state.versions = versions_from_wire(versions)
+
+    async def _catch_up(self, session: aiohttp.ClientSession, state: PeerState) -> None:
+        """Pull, origin by origin, what the peer holds past our version vector, a batch at a time."""
+        store = self.peers.store
+        for origin, top in state.versions.items():
+            while (have := store.version_vector().get(origin, 0)) < top:
+                params = {"origin": origin, "after": str(have), "limit": str(BATCH)}
+                async with session.get(self.url + PREFIX + "/events", params=params, headers=self._headers()) as resp:
+                    if resp.status in (401, 403):
+                        raise Refused(f"{resp.status} {(await resp.text())[:200]}")
+                    resp.raise_for_status()
+                    body = await resp.json(loads=orjson.loads)
+                events = events_from_wire(body.get("events"))
+                if not events:
+                    break
+                result = await store.ingest(events)
+                state.last_contact_ms = wall_clock_ms()
+                if result.accepted == 0:
+                    break
+
+    async def _handle(self, state: PeerState, msg: Any) -> None:
+        if not isinstance(msg, dict):
+            raise WireError("a stream message must be an object")
+        kind = msg.get("type")
+        if kind == "events":
+            result = await self.peers.store.ingest(events_from_wire(msg.get("events")))
+            state.last_contact_ms = wall_clock_ms()
+            if result.gaps:
+                raise Resume(f"gaps {dict(result.gaps)}")
+        elif kind == "pong":
+            t0 = msg.get("t")
+            if isinstance(t0, int):
+                self._heard(state, t0, wall_clock_ms(), msg.get("nowMs"), msg.get("versions"))
+        elif kind == "error":
+            raise WireError(f"the peer says: {msg.get('code')} {str(msg.get('message'))[:200]}")
+
+    async def _ping(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        while not ws.closed:
+            await ws.send_str(orjson.dumps({"type": "ping", "t": wall_clock_ms()}).decode())
+            await asyncio.sleep(PING_SECONDS)  # a timer: the clock and lag are measured this often
