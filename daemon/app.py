@@ -10,13 +10,15 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from daemon.api import health, integrator, kitchen_orders, openapi, stations, tickets, websocket
+from daemon.api import health, integrator, kitchen_orders, openapi, stations, tables, tables_manage, tickets, websocket
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
 from daemon.api.records import READ_SKIPS, ReadSkips
 from daemon.config import Config
+from daemon.domain.dining_demo import demo_dining_room
+from daemon.domain.floor import FLOOR
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
@@ -70,6 +72,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         kitchen_orders.routes,
         websocket.routes,
         stations.routes,
+        tables.routes,
+        tables_manage.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)
@@ -83,6 +87,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     gc.freeze()
     app[HUB].committed_pos = store.last_pos
     await seed_setup(app)
+    await seed_dining_room(app)
     eviction = asyncio.create_task(_evict_periodically(store))
     yield
     eviction.cancel()
@@ -116,3 +121,13 @@ async def seed_setup(app: web.Application) -> None:
     if changes:
         await store.execute(SETUP, location, lambda _: changes)
         log.info("setup seeded from configuration stations=%d rules=%d", len(config.stations), len(config.routing))
+
+
+async def seed_dining_room(app: web.Application) -> None:
+    """The embedded demo's dining room, once: like the setup, the floor belongs to the managers after."""
+    store, location = app[STORE], app[KITCHEN].location_id
+    if not app[CONFIG].demo_dining_room or store.get(FLOOR, location) is not None:
+        return
+    changes = demo_dining_room(location, store.now_ms())
+    await store.execute(FLOOR, location, lambda _: changes)
+    log.info("demo dining room seeded tables=%d", sum(c.type == "floor.table_saved" for c in changes))

@@ -107,6 +107,7 @@ class Config:
     stations: tuple[StationConfig, ...] = ()
     routing: tuple[RoutingRuleConfig, ...] = ()
     printers: tuple[PrinterConfig, ...] = ()
+    demo_dining_room: bool = False  # the embedded demo seeds a small dining room (tables API) on first start
 
     @property
     def database_path(self) -> Path:
@@ -133,6 +134,7 @@ DEMO: dict[str, Any] = {
         {"station": "grill", "default": True},
     ],
     "printers": [{"id": "kitchen-printer", "kind": "file", "path": "printer-kitchen.bin"}],
+    "demo_dining_room": True,
 }
 
 _ENV = {

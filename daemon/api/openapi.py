@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon.api.schemas import components
+from daemon.api.tables_openapi import tables_paths
 
 routes = web.RouteTableDef()
 
@@ -259,6 +260,7 @@ def document() -> dict[str, Any]:
             }
         },
     }
+    paths.update(tables_paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},

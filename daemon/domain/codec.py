@@ -161,6 +161,9 @@ def order_to_json(o: Order) -> dict[str, Any]:
         "status": o.status.value,
         "canceled": o.canceled,
         "revision": o.revision,
+        "table_id": o.table_id,
+        "table_number": o.table_number,
+        "table_name": o.table_name,
     }
 
 
@@ -180,4 +183,7 @@ def order_from_json(d: Mapping[str, Any]) -> Order:
         status=OrderStatus(d["status"]),
         canceled=bool(d["canceled"]),
         revision=int(d.get("revision") or 0),
+        table_id=d.get("table_id"),
+        table_number=d.get("table_number"),
+        table_name=d.get("table_name"),
     )

@@ -252,6 +252,9 @@ class Order(msgspec.Struct, frozen=True, gc=False):
     status: OrderStatus = OrderStatus.PENDING
     canceled: bool = False
     revision: int = 0
+    table_id: str | None = None  # the table whose party this order is (tables API: assign / clear)
+    table_number: str | None = None
+    table_name: str | None = None
 
     @property
     def name(self) -> str:

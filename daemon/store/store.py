@@ -22,10 +22,12 @@ import orjson
 from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.errors import HeardError
 from daemon.domain.events import ORDER, SYSTEM, Actor, Change, Event
+from daemon.domain.floor import FLOOR, Floor, apply_floor, floor_from_json, floor_to_json
 from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
+from daemon.domain.tables import TABLE, TableState, apply_table, table_from_json, table_to_json
 from daemon.store.known_ids import KnownIds
 from daemon.store.order_index import OrderIndex
 from daemon.store.schema import DatabaseCorrupt, check_integrity, prepare
@@ -52,6 +54,8 @@ KINDS: dict[str, AggregateKind] = {
         apply_order, order_to_json, order_from_json, live=lambda o: o.on_screen, updated_ms=lambda o: o.updated_ms
     ),
     SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
+    FLOOR: AggregateKind(apply_floor, floor_to_json, floor_from_json),
+    TABLE: AggregateKind(apply_table, table_to_json, table_from_json, updated_ms=lambda t: t.updated_ms),
 }
 DEFAULT_RETENTION_MS = 24 * 3600 * 1000
 # A snapshot of an aggregate's state is written every this many events, and whenever it stops being live
@@ -173,6 +177,10 @@ class Store:
         finally:
             conn.close()
 
+    def now_ms(self) -> int:
+        """The store's clock (injected: tests move it by hand)."""
+        return self._now_ms()
+
     def connect_reader(self) -> sqlite3.Connection:
         """A connection for small reads off the write path (integration tokens, log catch-up)."""
         conn = sqlite3.connect(self.path, check_same_thread=False)
@@ -215,6 +223,19 @@ class Store:
     def order_of_item(self, item_id: str) -> str | None:
         """Which order holds an item: the kitchen API addresses items by their own id."""
         return self._orders.order_of_item(item_id)
+
+    def orders_at_table(self, table_id: str) -> list[Order]:
+        """The orders seated at a table now (assigned and not cleared), from an index: what coursing's
+        table sync fires together. Usually one; a table whose party split the check may have several."""
+        return self._orders.at_table(table_id)
+
+    def floor(self, location_id: str) -> Floor:
+        state: Floor | None = self._committed.get((FLOOR, location_id))
+        return state or Floor()
+
+    def table_state(self, table_id: str) -> TableState:
+        state: TableState | None = self._committed.get((TABLE, table_id))
+        return state or TableState(table_id)
 
     def setup(self, location_id: str) -> Setup:
         state: Setup | None = self._committed.get((SETUP, location_id))
