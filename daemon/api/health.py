@@ -32,6 +32,7 @@ async def readyz(request: web.Request) -> web.Response:
             "stored_states": store.unreadable,
             "live_events": request.app[HUB].render_failures,
             "reads": request.app[READ_SKIPS].count,
+            "effect_rules": store.journal.rule_failures,  # side effects a failing rule could not record
         },
     }
     return json_response(body, status=200 if store.ready else 503)

@@ -80,6 +80,28 @@ class SkippedRow(BaseModel):
         primary_key = peewee.CompositeKey("origin", "seq")
 
 
+class EffectRow(BaseModel):
+    """The effect journal (`daemon/store/journal.py`): side effects that must happen once, recorded in the
+    transaction of the event that causes them, under an id derived from that cause."""
+
+    seq = peewee.IntegerField(primary_key=True)  # creation order on this device
+    id = peewee.TextField(unique=True)
+    kind = peewee.TextField()
+    target = peewee.TextField()
+    order_key = peewee.TextField(default="")
+    payload = peewee.TextField()
+    status = peewee.TextField(default="pending")  # pending | done | failed | dropped
+    attempts = peewee.IntegerField(default=0)
+    next_attempt_ms = peewee.IntegerField()
+    last_error = peewee.TextField(default="")
+    created_ms = peewee.IntegerField()
+    updated_ms = peewee.IntegerField()
+
+    class Meta:
+        table_name = "effects"
+        indexes = ((("status", "kind", "target", "seq"), False),)
+
+
 # Migrations spell out the DDL of their own version: the models above describe the newest schema only.
 _V1_DDL = (
     "CREATE TABLE events (pos INTEGER PRIMARY KEY, origin TEXT NOT NULL, seq INTEGER NOT NULL,"
@@ -127,6 +149,19 @@ def _m5_snapshots(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("UPDATE aggregates SET snapshot_pos = pos")
 
 
+def _m6_effects(db: peewee.SqliteDatabase) -> None:
+    """The one journal of once-only side effects (printing, webhooks): ARCHITECTURE §5."""
+    db.execute_sql(
+        "CREATE TABLE effects (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, kind TEXT NOT NULL,"
+        " target TEXT NOT NULL, order_key TEXT NOT NULL DEFAULT '', payload TEXT NOT NULL,"
+        " status TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,"
+        " next_attempt_ms INTEGER NOT NULL, last_error TEXT NOT NULL DEFAULT '', created_ms INTEGER NOT NULL,"
+        " updated_ms INTEGER NOT NULL)"
+    )
+    # Workers read their pending effects in order; status pages filter by kind and status.
+    db.execute_sql("CREATE INDEX effects_status_kind_target_seq ON effects (status, kind, target, seq)")
+
+
 # Append only: a migration that has shipped is never edited; the index is the schema version.
 MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
     _m1_initial,
@@ -134,6 +169,7 @@ MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
     _m3_aggregate_liveness,
     _m4_clock_index,
     _m5_snapshots,
+    _m6_effects,
 ]
 
 

@@ -28,6 +28,7 @@ from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
 from daemon.domain.tables import TABLE, TableState, apply_table, table_from_json, table_to_json
+from daemon.store.journal import Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
 from daemon.store.order_index import OrderIndex
 from daemon.store.schema import DatabaseCorrupt, check_integrity, prepare
@@ -104,6 +105,7 @@ class Store:
         self.unreadable = 0  # stored states that could not be read back (shown by /readyz)
         self.integrity = "checking"  # SQLite's integrity_check, run in the background after open
         self._integrity_check: asyncio.Task[None] | None = None
+        self.journal = Journal(self)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -177,15 +179,14 @@ class Store:
         finally:
             conn.close()
 
-    def now_ms(self) -> int:
-        """The store's clock (injected: tests move it by hand)."""
-        return self._now_ms()
-
     def connect_reader(self) -> sqlite3.Connection:
         """A connection for small reads off the write path (integration tokens, log catch-up)."""
         conn = sqlite3.connect(self.path, check_same_thread=False)
         conn.execute("PRAGMA busy_timeout=5000")
         return conn
+
+    def now_ms(self) -> int:
+        return self._now_ms()
 
     @property
     def ready(self) -> bool:
@@ -313,6 +314,10 @@ class Store:
     def subscribe(self, listener: Listener) -> None:
         self._listeners.append(listener)
 
+    def add_rule(self, rule: Rule) -> None:
+        """A rule of the effect journal: the effects each write causes, recorded in its transaction."""
+        self.journal.add_rule(rule)
+
     # ---- the one write path ----------------------------------------------------------------
 
     async def execute(self, kind: str, agg_id: str, decide: Decide, actor: Actor = SYSTEM) -> tuple[Any, list[Event]]:
@@ -333,7 +338,7 @@ class Store:
         changes = [decided] if isinstance(decided, Change) else list(decided or ())
         if not changes:
             return state, []
-        positioned, final, rows, agg_row, clock = self._prepare(key, state, changes, actor)
+        positioned, final, rows, agg_row, clock, effects = self._prepare(key, state, changes, actor)
         # Nothing above changed the store; from here on the write is ours until it commits or fails.
         self._since_snapshot[key] = 0 if agg_row[3] else self._since_snapshot.get(key, 0) + len(changes)
         self._next_seq = positioned[-1][1].seq + 1
@@ -342,14 +347,17 @@ class Store:
         self._pending[key] = final
         created = state is None  # the filter of stored ids takes each id once, not once per write
 
-        def on_commit() -> None:
+        def on_commit(write: Write) -> None:
             if created:
                 self._stored.add(*key)
             self._remember(key, final)
             self._forget_pending(key, final)
             self._publish(positioned, {key: final})
+            if effects:
+                self.journal.announce(effects, write.inserted)
 
-        future = writer.submit(Write(rows, [agg_row], on_commit))
+        write = Write(rows, [agg_row], on_commit, effects)
+        future = writer.submit(write)
 
         def on_refused(f: asyncio.Future[None]) -> None:
             if not f.cancelled() and f.exception() is not None:
@@ -361,6 +369,24 @@ class Store:
         except WriterFailed as exc:
             raise StoreUnavailable(f"the write was not stored: {exc}") from exc
         return final, [e for _, e in positioned]
+
+    async def write_journal(
+        self, effects: list[tuple[Any, ...]], statements: list[tuple[str, tuple[Any, ...]]]
+    ) -> tuple[dict[str, int], list[int]]:
+        """Journal rows and status changes that no event carries, through the one writer: durable when
+        this returns. Returns the new effect ids (id -> seq) and the rows each statement changed."""
+        writer = self._check_writable()
+
+        def on_commit(write: Write) -> None:
+            if effects:
+                self.journal.announce(effects, write.inserted)
+
+        write = Write([], [], on_commit, effects, statements)
+        try:
+            await writer.submit(write)
+        except WriterFailed as exc:
+            raise StoreUnavailable(f"the journal change was not stored: {exc}") from exc
+        return write.inserted, write.counts
 
     def _check_writable(self) -> LogWriter:
         writer = self._writer
@@ -375,10 +401,13 @@ class Store:
 
     def _prepare(
         self, key: Key, state: Any, changes: list[Change], actor: Actor
-    ) -> tuple[list[tuple[int, Event]], Any, list[tuple[Any, ...]], tuple[Any, ...], HybridClock]:
-        """Stamp, apply and encode the changes without touching the store: it raises before any of its
-        results is kept."""
+    ) -> tuple[
+        list[tuple[int, Event]], Any, list[tuple[Any, ...]], tuple[Any, ...], HybridClock, list[tuple[Any, ...]]
+    ]:
+        """Stamp, apply and encode the changes, and find the effects they cause, without touching the
+        store: it raises before any of its results is kept."""
         k = KINDS[key[0]]
+        before = state
         clock = self._clock.fork()
         seq, pos = self._next_seq, self._next_pos
         positioned: list[tuple[int, Event]] = []
@@ -398,7 +427,8 @@ class Store:
             agg_row = (*key, _dumps(k.to_json(state)), last_pos, last_pos, int(live), k.updated_ms(state))
         else:
             agg_row = (*key, "", 0, last_pos, int(live), k.updated_ms(state))
-        return positioned, state, rows, agg_row, clock
+        effects = self.journal.effects_of(key, before, state, [e for _, e in positioned])
+        return positioned, state, rows, agg_row, clock, [effect_row(e, now) for e in effects]
 
     @staticmethod
     def _event_row(e: Event, pos: int) -> tuple[Any, ...]:
@@ -455,9 +485,7 @@ def _event_from_row(r: Sequence[Any]) -> Event:
 _UNREADABLE = object()
 
 
-def _materialize(
-    snapshots: Iterable[Sequence[Any]], tails: Iterable[Sequence[Any]]
-) -> Iterator[tuple[Key, Any, int]]:
+def _materialize(snapshots: Iterable[Sequence[Any]], tails: Iterable[Sequence[Any]]) -> Iterator[tuple[Key, Any, int]]:
     """Each aggregate's state: its snapshot (kind, id, state JSON or '') with its tail of events (rows in
     pos order) applied, and how many events that was. The tail is applied in log order, which is the
     order the live path applied them in. A state that cannot be read yields _UNREADABLE: one bad record

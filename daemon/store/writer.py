@@ -38,6 +38,10 @@ UPSERT_AGGREGATE = (
     " snapshot_pos = CASE WHEN excluded.snapshot_pos > 0 THEN excluded.snapshot_pos ELSE aggregates.snapshot_pos END,"
     " pos = excluded.pos, live = excluded.live, updated_ms = excluded.updated_ms"
 )
+INSERT_EFFECT = (
+    "INSERT INTO effects (id, kind, target, order_key, payload, status, attempts, next_attempt_ms, last_error,"
+    " created_ms, updated_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(id) DO NOTHING"
+)
 MAX_GROUP = 512
 ROWS_PER_STATEMENT = 256  # at most; fewer if this SQLite binds fewer parameters (999 before 3.32)
 
@@ -52,22 +56,41 @@ def _many_rows(statement: str, columns: int, rows: int) -> str:
     return f"{head} VALUES {', '.join([one] * rows)}" + (f" ON CONFLICT{conflict}" if conflict else "")
 
 
-def _insert_all(conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+def _insert_all(
+    conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]], returning: str = ""
+) -> list[tuple[Any, ...]]:
+    """Insert the rows in as few steps as SQLite allows; with `returning`, the columns of the rows it
+    inserted (an INSERT that a conflict turned into nothing returns none)."""
     if not rows:
-        return
+        return []
     per_statement = max(1, min(ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(rows[0])))
+    returned: list[tuple[Any, ...]] = []
     for start in range(0, len(rows), per_statement):
         chunk = rows[start : start + per_statement]
-        conn.execute(_many_rows(statement, len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
+        sql = _many_rows(statement, len(chunk[0]), len(chunk)) + (f" RETURNING {returning}" if returning else "")
+        cursor = conn.execute(sql, [v for row in chunk for v in row])
+        if returning:
+            returned.extend(cursor.fetchall())
+    return returned
 
 
 @dataclass
 class Write:
-    """One request's rows, and what to do on the loop once they are durable."""
+    """One request's rows, and what to do on the loop once they are durable.
+
+    `effects` are rows of the effect journal recorded with the events (an id already there is left
+    alone); `statements` change the journal (an effect's status). The writer fills in, before
+    `on_commit(write)` runs, which effect ids were new (`inserted`, id -> journal seq) and how many rows
+    each statement changed (`counts`). It is handed the write rather than closing over it: a closure
+    that held its own write would be a reference cycle per request, left for the tuned-down GC."""
 
     events: list[tuple[Any, ...]]
     aggregates: list[tuple[Any, ...]]
-    on_commit: Callable[[], None]
+    on_commit: Callable[[Write], None]
+    effects: list[tuple[Any, ...]] = field(default_factory=list)
+    statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
+    inserted: dict[str, int] = field(default_factory=dict)
+    counts: list[int] = field(default_factory=list)
     future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -185,10 +208,17 @@ class LogWriter:
     def _commit(self, conn: sqlite3.Connection, group: list[Write]) -> None:
         events = [row for w in group for row in w.events]
         aggregates = [row for w in group for row in w.aggregates]
+        effects = [row for w in group for row in w.effects]
         try:
             conn.execute("BEGIN IMMEDIATE")
             _insert_all(conn, INSERT_EVENT, events)
             _insert_all(conn, UPSERT_AGGREGATE, aggregates)
+            if effects:
+                inserted = {eid: seq for seq, eid in _insert_all(conn, INSERT_EFFECT, effects, "seq, id")}
+                for w in group:
+                    w.inserted = inserted  # each write reads only its own ids from it
+            for w in group:
+                w.counts = [conn.execute(sql, params).rowcount for sql, params in w.statements]
             conn.execute("COMMIT")
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the waiting requests
             self._fail(exc, f"commit failed writes={len(group)}")
@@ -206,7 +236,7 @@ class LogWriter:
 def _resolve(group: list[Write]) -> None:
     for write in group:
         try:
-            write.on_commit()
+            write.on_commit(write)
         except Exception:  # a reaction must never lose the acknowledgement of a durable write
             log.exception("on_commit failed")
         if not write.future.done():

@@ -49,6 +49,7 @@ def schemathesis(tmp_path: Path, *options: str) -> tuple[subprocess.CompletedPro
 
 
 @needs_schemathesis
+@pytest.mark.timeout(300)  # every route, a daemon and a schemathesis process: more than one test's usual share
 def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
     result, log = schemathesis(tmp_path, "--max-examples", "15")
 
@@ -57,6 +58,7 @@ def test_no_generated_request_gets_a_server_error(tmp_path: Path) -> None:
 
 
 @needs_schemathesis
+@pytest.mark.timeout(300)  # every route, a daemon and a schemathesis process: more than one test's usual share
 def test_no_invalid_request_to_any_route_gets_a_server_error(tmp_path: Path) -> None:
     """Negative mode over every documented route (kitchen orders, tickets, stations, routing rules too),
     with fewer examples than the integrator's bodies get below."""
@@ -67,6 +69,7 @@ def test_no_invalid_request_to_any_route_gets_a_server_error(tmp_path: Path) -> 
 
 
 @needs_schemathesis
+@pytest.mark.timeout(300)  # every route, a daemon and a schemathesis process: more than one test's usual share
 def test_no_invalid_integrator_body_gets_a_server_error(tmp_path: Path) -> None:
     """Negative mode only: every body breaks the schema somewhere (a wrong type, a bound crossed, a required
     property missing), and each must be a 4xx. The coverage phase walks every property's edges; fuzzing adds

@@ -91,7 +91,7 @@ async def test_a_writer_that_cannot_open_the_database_refuses_at_once(tmp_path: 
     writer.start()
     await until(lambda: not writer.healthy, what="the writer gives up")
 
-    future = writer.submit(Write([], [], lambda: None))
+    future = writer.submit(Write([], [], lambda _: None))
 
     with pytest.raises(WriterFailed):
         await asyncio.wait_for(future, timeout=1.0)

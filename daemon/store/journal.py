@@ -1,0 +1,216 @@
+"""The effect journal: side effects that must happen exactly once (a chit, a webhook delivery).
+
+ARCHITECTURE §5: an effect is recorded in the same transaction as the event that causes it, under an
+id derived from its cause, and a worker claims it, does it and marks it done. So nothing is lost between
+the COMMIT and the effect (after a crash the pending effects are read back), and a re-folded or
+replicated event finds its effect already there (INSERT OR IGNORE by id) and causes nothing twice.
+
+Rules decide which effects a write causes; they run inside `Store.execute`, after the events were
+applied and before anything is stored, and see the state before and after. Every change of an
+effect's status goes through the store's one writer, so it is durable when the call returns and never
+competes with the log for SQLite's write lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import builtins
+import logging
+import sqlite3
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from daemon.domain.events import Event
+
+if TYPE_CHECKING:
+    from daemon.store.store import Store
+
+log = logging.getLogger(__name__)
+
+PENDING, DONE, FAILED, DROPPED = "pending", "done", "failed", "dropped"
+STATUSES = (PENDING, DONE, FAILED, DROPPED)
+
+_COLUMNS = (
+    "seq, id, kind, target, order_key, payload, status, attempts, next_attempt_ms, last_error, created_ms, updated_ms"
+)
+# Only a pending effect changes status: a worker that finishes an effect someone dropped meanwhile
+# (or the reverse) learns it from the answer instead of overwriting it.
+_SETTLE = (
+    "UPDATE effects SET status = ?, attempts = attempts + ?, last_error = ?, updated_ms = ?"
+    " WHERE id = ? AND status = 'pending'"
+)
+_RETRY = (
+    "UPDATE effects SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ?, updated_ms = ?"
+    " WHERE id = ? AND status = 'pending'"
+)
+MAX_ERROR = 500  # characters of an error kept: a receiver's error page must not fill the journal
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Something to do once. `id` is derived from the cause, so the same cause gives the same id on
+    every device and on every re-fold; `target` is the queue it belongs to (a printer, a webhook
+    subscription); effects with the same (kind, target, order_key) are meant to be done in creation order."""
+
+    id: str
+    kind: str
+    target: str
+    payload: dict[str, Any] = field(default_factory=dict)
+    order_key: str = ""
+
+
+@dataclass(frozen=True)
+class EffectRecord:
+    """An effect as the journal holds it. `seq` is its creation order in this device's journal."""
+
+    effect: Effect
+    seq: int
+    status: str
+    attempts: int
+    next_attempt_ms: int
+    last_error: str
+    created_ms: int
+    updated_ms: int
+
+    def to_json(self) -> dict[str, Any]:
+        e = self.effect
+        return {
+            "id": e.id,
+            "kind": e.kind,
+            "target": e.target,
+            "order_key": e.order_key,
+            "payload": e.payload,
+            "status": self.status,
+            "attempts": self.attempts,
+            "next_attempt_ms": self.next_attempt_ms,
+            "last_error": self.last_error,
+            "created_ms": self.created_ms,
+            "updated_ms": self.updated_ms,
+        }
+
+
+# (aggregate key, state before, state after, the write's events) -> the effects this write causes.
+Rule = Callable[[tuple[str, str], Any, Any, Sequence[Event]], Iterable[Effect]]
+Subscriber = Callable[[EffectRecord], None]
+
+
+def effect_row(effect: Effect, now_ms: int) -> tuple[Any, ...]:
+    payload = orjson.dumps(effect.payload).decode()
+    return (effect.id, effect.kind, effect.target, effect.order_key, payload, PENDING, 0, now_ms, "", now_ms, now_ms)
+
+
+def record_from_row(row: Sequence[Any]) -> EffectRecord:
+    seq, eid, kind, target, order_key, payload, status, attempts, next_ms, error, created, updated = row
+    effect = Effect(eid, kind, target, orjson.loads(payload), order_key)
+    return EffectRecord(effect, seq, status, attempts, next_ms, error, created, updated)
+
+
+class Journal:
+    """Rules, subscribers and the status calls of the effect journal of one store."""
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        self._rules: list[Rule] = []
+        self._subscribers: dict[str, list[Subscriber]] = {}
+        self.rule_failures = 0  # rules that raised: shown by /readyz, the write still happened
+
+    # ---- inside the write path ---------------------------------------------------------------
+
+    def add_rule(self, rule: Rule) -> None:
+        self._rules.append(rule)
+
+    def effects_of(self, key: tuple[str, str], before: Any, after: Any, events: Sequence[Event]) -> list[Effect]:
+        """The effects a write causes. A rule that raises is logged and counted, and the write goes on:
+        a bug in how a chit is laid out must not cost the kitchen the order itself."""
+        if not self._rules:
+            return []
+        found: dict[str, Effect] = {}
+        for rule in self._rules:
+            try:
+                for effect in rule(key, before, after, events):
+                    found.setdefault(effect.id, effect)
+            except Exception:
+                self.rule_failures += 1
+                log.exception("effect rule failed rule=%r aggregate=%s id=%.80s", rule, *key)
+        return list(found.values())
+
+    def announce(self, rows: Sequence[tuple[Any, ...]], inserted: dict[str, int]) -> None:
+        """After the COMMIT: tell each kind's subscribers of the effects that were new (an id that was
+        already in the journal was recorded, and announced, before)."""
+        for row in rows:
+            seq = inserted.get(row[0])
+            if seq is None:
+                continue
+            record = record_from_row((seq, *row))
+            for subscriber in self._subscribers.get(record.effect.kind, ()):
+                try:
+                    subscriber(record)
+                except Exception:
+                    log.exception("effect subscriber failed kind=%s id=%.80s", record.effect.kind, record.effect.id)
+
+    # ---- for workers and APIs -----------------------------------------------------------------
+
+    def subscribe(self, kind: str, subscriber: Subscriber) -> None:
+        """`subscriber(record)` runs on the loop after the COMMIT that recorded a new effect of `kind`."""
+        self._subscribers.setdefault(kind, []).append(subscriber)
+
+    async def record(self, effects: Iterable[Effect]) -> list[str]:
+        """Record effects that no event causes (a reprint); returns the ids that were new."""
+        rows = [effect_row(e, self._store.now_ms()) for e in effects]
+        inserted, _ = await self._store.write_journal(rows, [])
+        return [row[0] for row in rows if row[0] in inserted]
+
+    async def done(self, effect_id: str) -> bool:
+        """Mark a pending effect done (one more attempt, the one that succeeded). False if it was not pending."""
+        return await self._update(_SETTLE, (DONE, 1, "", self._store.now_ms(), effect_id))
+
+    async def retry(self, effect_id: str, error: str, next_attempt_ms: int) -> bool:
+        return await self._update(_RETRY, (next_attempt_ms, error[:MAX_ERROR], self._store.now_ms(), effect_id))
+
+    async def fail(self, effect_id: str, error: str) -> bool:
+        """Give up on a pending effect (it expired); it stays visible with its last error."""
+        return await self._update(_SETTLE, (FAILED, 1, error[:MAX_ERROR], self._store.now_ms(), effect_id))
+
+    async def drop(self, effect_id: str, reason: str) -> bool:
+        """A pending effect no longer wanted (its ticket was bumped meanwhile; a backup took it)."""
+        return await self._update(_SETTLE, (DROPPED, 0, reason[:MAX_ERROR], self._store.now_ms(), effect_id))
+
+    async def _update(self, statement: str, params: tuple[Any, ...]) -> bool:
+        _, counts = await self._store.write_journal([], [(statement, params)])
+        return counts[0] > 0
+
+    async def pending(self, kind: str, target: str | None = None) -> list[EffectRecord]:
+        """Pending effects in creation order: what a worker starts from, after a restart or a crash."""
+        where, params = "status = 'pending' AND kind = ?", [kind]
+        if target is not None:
+            where, params = where + " AND target = ?", [*params, target]
+        return await self._select(f"WHERE {where} ORDER BY seq", params)
+
+    async def get(self, effect_id: str) -> EffectRecord | None:
+        found = await self._select("WHERE id = ?", [effect_id])
+        return found[0] if found else None
+
+    async def list(
+        self, kind: str | None = None, status: str | None = None, target: str | None = None, limit: int = 100
+    ) -> builtins.list[EffectRecord]:
+        """The newest effects first, filtered: for the APIs that show deliveries and print jobs."""
+        clauses, params = [], []
+        for column, value in (("kind", kind), ("status", status), ("target", target)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = f"WHERE {' AND '.join(clauses)} " if clauses else ""
+        return await self._select(f"{where}ORDER BY seq DESC LIMIT ?", [*params, limit])
+
+    async def _select(self, tail: str, params: Sequence[Any]) -> builtins.list[EffectRecord]:
+        def read() -> builtins.list[EffectRecord]:
+            conn: sqlite3.Connection = self._store.connect_reader()
+            try:
+                return [record_from_row(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM effects {tail}", params)]
+            finally:
+                conn.close()
+
+        return await asyncio.to_thread(read)
