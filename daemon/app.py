@@ -10,7 +10,18 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from daemon.api import health, integrator, kitchen_orders, openapi, stations, tables, tables_manage, tickets, websocket
+from daemon.api import (
+    health,
+    integrator,
+    kitchen_orders,
+    openapi,
+    stations,
+    tables,
+    tables_manage,
+    tickets,
+    webhooks,
+    websocket,
+)
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
 from daemon.api.errors import error_middleware
@@ -23,6 +34,7 @@ from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
 from daemon.identity import load_or_create_device
+from daemon.reactions.webhooks import WebhookDispatcher, WebhookSettings, webhook_rule
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
@@ -63,6 +75,10 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     store.subscribe(hub.publish)
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
+    # Webhook deliveries: the rule records them with the events; the dispatcher (after the store opened)
+    # sends them. Registered before any write, so no event of this run goes unexamined.
+    store.add_rule(webhook_rule(store, kitchen.tenant_id, kitchen.location_id))
+    app.cleanup_ctx.append(_webhooks_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
     websocket.add_shutdown(app)
     for table in (
@@ -74,6 +90,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         stations.routes,
         tables.routes,
         tables_manage.routes,
+        webhooks.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)
@@ -94,6 +111,15 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     with contextlib.suppress(asyncio.CancelledError):
         await eviction
     await store.close()
+
+
+async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    c = app[CONFIG].webhooks
+    settings = WebhookSettings(c.timeout_seconds, c.retry_base_ms, c.retry_cap_ms, c.expire_hours * 3_600_000)
+    dispatcher = WebhookDispatcher(app[STORE], app[KITCHEN].location_id, settings)
+    await dispatcher.start()
+    yield
+    await dispatcher.stop()
 
 
 async def _evict_periodically(store: Store, every_seconds: float = 300.0) -> None:

@@ -96,6 +96,14 @@ class PrinterConfig:
 
 
 @dataclass(frozen=True)
+class WebhooksConfig:
+    timeout_seconds: int = 10  # a receiver that has not answered by then is retried later
+    retry_base_ms: int = 1_000  # first retry within this (full jitter), doubling per attempt...
+    retry_cap_ms: int = 600_000  # ...up to this: a receiver back from an outage is served within 10 min
+    expire_hours: int = 72  # a delivery still failing after this is given up (failed, kept visible)
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path(".heard")
     log_level: str = "INFO"
@@ -107,6 +115,7 @@ class Config:
     stations: tuple[StationConfig, ...] = ()
     routing: tuple[RoutingRuleConfig, ...] = ()
     printers: tuple[PrinterConfig, ...] = ()
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     demo_dining_room: bool = False  # the embedded demo seeds a small dining room (tables API) on first start
 
     @property
@@ -271,6 +280,9 @@ def _check(config: Config) -> None:
         if not getattr(config.location, key).strip():
             raise ConfigError(f"location.{key}", "must not be empty")
     _check_auth(config.auth)
+    for key in ("timeout_seconds", "retry_base_ms", "retry_cap_ms", "expire_hours"):
+        if getattr(config.webhooks, key) < 1:
+            raise ConfigError(f"webhooks.{key}", "must be at least 1")
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}
     for i, station in enumerate(config.stations):

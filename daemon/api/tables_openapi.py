@@ -160,9 +160,50 @@ def tables_paths() -> dict[str, Any]:
                 "tables", "Remove a section (managers; 409 while it has tables)", [loc, _param("section_id")], 204
             ),
         },
+        **_webhook_paths(),
         plan + "/fixtures": {"post": _op("tables", "Create a fixture (managers)", [loc], 201, _OBJECT, _OBJECT)},
         plan + "/fixtures/{fixture_id}": {
             "patch": _op("tables", "Edit a fixture (managers)", [loc, _param("fixture_id")], 200, _OBJECT, _OBJECT),
             "delete": _op("tables", "Remove a fixture (managers)", [loc, _param("fixture_id")], 204),
+        },
+    }
+
+
+_SUBSCRIPTION = {
+    "type": "object",
+    "properties": {
+        "url": {"type": "string", "format": "uri", "description": "http:// or https://, called from the LAN"},
+        "events": {"type": "array", "items": {"type": "string"}, "minItems": 1},
+        "secret": {"type": "string", "description": "whsec_ + base64 (≥ 16 bytes); generated when absent"},
+        "active": {"type": "boolean"},
+        "description": {"type": ["string", "null"], "maxLength": 200},
+    },
+}
+
+
+def _webhook_paths() -> dict[str, Any]:
+    loc, sub = _LOC, _param("subscription_id")
+    base = "/api/v1/locations/{location_id}/webhooks"
+    status = [{"name": "status", "in": "query", "schema": {"enum": ["pending", "delivered", "failed", "dropped"]}}]
+    limit = [{"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}}]
+    return {
+        base: {
+            "get": _op("webhooks", "Webhook subscriptions (managers)", [loc], schema=_OBJECT),
+            "post": _op(
+                "webhooks",
+                "Subscribe a URL (managers)",
+                [loc],
+                201,
+                _OBJECT,
+                {**_SUBSCRIPTION, "required": ["url", "events"]},
+            ),
+        },
+        base + "/{subscription_id}": {
+            "get": _op("webhooks", "A subscription, with its secret", [loc, sub], schema=_OBJECT),
+            "patch": _op("webhooks", "Edit a subscription", [loc, sub], schema=_OBJECT, body=_SUBSCRIPTION),
+            "delete": _op("webhooks", "Remove a subscription (pending deliveries dropped)", [loc, sub], 204),
+        },
+        base + "/{subscription_id}/deliveries": {
+            "get": _op("webhooks", "Deliveries, newest first", [loc, sub], schema=_OBJECT, query=status + limit)
         },
     }

@@ -28,6 +28,7 @@ from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
 from daemon.domain.tables import TABLE, TableState, apply_table, table_from_json, table_to_json
+from daemon.domain.webhooks import WEBHOOKS, apply_webhooks, webhooks_from_json, webhooks_to_json
 from daemon.store.journal import Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
 from daemon.store.order_index import OrderIndex
@@ -55,6 +56,7 @@ KINDS: dict[str, AggregateKind] = {
         apply_order, order_to_json, order_from_json, live=lambda o: o.on_screen, updated_ms=lambda o: o.updated_ms
     ),
     SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
+    WEBHOOKS: AggregateKind(apply_webhooks, webhooks_to_json, webhooks_from_json),
     FLOOR: AggregateKind(apply_floor, floor_to_json, floor_from_json),
     TABLE: AggregateKind(apply_table, table_to_json, table_from_json, updated_ms=lambda t: t.updated_ms),
 }
