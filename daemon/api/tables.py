@@ -135,7 +135,9 @@ async def assign_table(request: web.Request) -> web.Response:
     order = await store.working(ORDER, order_id)
     if not isinstance(order, Order):
         raise OrderNotFound(f"order {order_id} not found")
-    if order.table_id is not None and order.table_id != table_id:
+    # An order still linked to a table that no longer holds it (a clear whose unlink was lost) may move.
+    elsewhere = store.table_state(order.table_id).seating if order.table_id not in (None, table_id) else None
+    if elsewhere is not None and elsewhere.order_id == order_id:
         raise HeardError(
             f"order {order_id} is seated at table {order.table_id}; clear that table first",
             code="order_seated_elsewhere",
@@ -144,7 +146,11 @@ async def assign_table(request: web.Request) -> web.Response:
     number = str(order.fields.get("checkNumber") or order.name or order.id)
     who = actor(request)
     state, _ = await store.execute(TABLE, table_id, lambda s: assign(s, layout, order_id, party_size, number), who)
-    await store.execute(ORDER, order_id, lambda _: link_order(order_id, layout), who)
+    # Skipped when the order already names this table (a retried assign): a retry heals a crash that
+    # fell between the two writes, and repeats nothing.
+    await store.execute(
+        ORDER, order_id, lambda o: link_order(order_id, layout) if o.table_id != table_id else None, who
+    )
     return json_response(
         {
             "table": {"id": table_id, "status": state.status.value, "seated_at": iso(state.seating.seated_ms)},

@@ -114,8 +114,12 @@ def assign(
     order_id: str,
     party_size: int | None,
     order_number: str | None,
-) -> Change:
-    """Seat a party with its order. The server comes from the table's layout (the host stand's plan)."""
+) -> Change | None:
+    """Seat a party with its order. The server comes from the table's layout (the host stand's plan).
+    None when this order is already seated here: a retried assign (say after a crash between the
+    table's write and the order's) changes nothing at the table, and the caller links the order."""
+    if state is not None and state.seating is not None and state.seating.order_id == order_id:
+        return None
     if state is not None and state.seating is not None:
         raise TableOccupied(f"table {layout.id} already has order {state.seating.order_id}")
     if state is not None and state.status is TableStatus.BLOCKED:

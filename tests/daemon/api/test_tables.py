@@ -8,6 +8,8 @@ import pytest
 from aiohttp.test_utils import TestClient
 
 from daemon.api.context import STORE
+from daemon.domain.events import ORDER
+from daemon.domain.tables import TABLE, assign, link_order
 from tests.conftest import SEED_ORDER, ManualClock
 
 LOC = "demo-location"
@@ -272,3 +274,43 @@ async def test_roles_outside_the_document_are_refused(
 
     assert resp.status == 403
     assert anonymous.status == 401
+
+
+async def test_a_retried_assign_links_an_order_a_crash_left_unlinked(
+    client: TestClient, pos: dict[str, str], host: dict[str, str]
+) -> None:
+    await _order(client, pos, "ord_1")
+    store = client.app[STORE]
+    layout = store.floor(LOC).tables["tbl_001"]
+    await store.execute(TABLE, "tbl_001", lambda s: assign(s, layout, "ord_1", 2, "1"))  # the table's write only
+
+    resp = await client.put("/api/v1/tables/tbl_001/assign", json={"order_id": "ord_1"}, headers=host)
+
+    assert resp.status == 200
+    assert store.order("ord_1").table_id == "tbl_001"
+    assert [o.id for o in store.orders_at_table("tbl_001")] == ["ord_1"]
+
+
+async def test_an_order_whose_unlink_was_lost_may_be_seated_elsewhere(
+    client: TestClient, pos: dict[str, str], host: dict[str, str]
+) -> None:
+    await _order(client, pos, "ord_1")
+    store = client.app[STORE]
+    layout = store.floor(LOC).tables["tbl_001"]
+    await store.execute(ORDER, "ord_1", lambda _: link_order("ord_1", layout))  # linked, but tbl_001 is free
+
+    resp = await client.put("/api/v1/tables/tbl_002/assign", json={"order_id": "ord_1"}, headers=host)
+
+    assert resp.status == 200
+    assert store.order("ord_1").table_id == "tbl_002"
+
+
+async def test_an_order_seated_at_another_table_is_409(
+    client: TestClient, pos: dict[str, str], host: dict[str, str]
+) -> None:
+    await _order(client, pos, "ord_1")
+    await client.put("/api/v1/tables/tbl_001/assign", json={"order_id": "ord_1"}, headers=host)
+
+    resp = await client.put("/api/v1/tables/tbl_002/assign", json={"order_id": "ord_1"}, headers=host)
+
+    assert (resp.status, (await resp.json())["error"]["code"]) == (409, "order_seated_elsewhere")
