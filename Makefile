@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.phases
+	$(BIN)/python -m bench.webhooks
 
 bench-year: $(STAMP)
 	$(BIN)/python -m bench.memory

@@ -183,7 +183,9 @@ class SubscriptionWorker:
             return True
         status, error = await self._d.send(self.sub, record)
         if 200 <= status < 300:
-            await journal.done(eid)
+            # Not awaited: the next delivery goes out while this one's COMMIT is fsynced (and shares it
+            # with others). A crash before it is durable sends it again, with the same webhook-id.
+            self._d.settle_later(journal.done(eid))
             return True
         if status == 410:
             await self._d.end(self.sub, "the receiver answered 410 Gone")
@@ -234,11 +236,13 @@ class WebhookDispatcher:
         await self._reconcile()
 
     async def stop(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
         for worker in list(self._workers.values()):
             await worker.stop()
         self._workers.clear()
+        if self._tasks:  # let acknowledged deliveries be marked done: else they go again after the restart
+            await asyncio.wait(list(self._tasks), timeout=2)
+        for task in list(self._tasks):
+            task.cancel()
         if self._session is not None:
             await self._session.close()
 
@@ -254,6 +258,9 @@ class WebhookDispatcher:
         if sub is None or sub.ended_reason:
             reason = "the subscription was removed" if sub is None else sub.ended_reason or ""
             self._background(self.journal.drop(record.effect.id, reason))
+
+    def settle_later(self, work: Coroutine[Any, Any, Any]) -> None:
+        self._background(work)
 
     def _background(self, work: Coroutine[Any, Any, Any]) -> None:
         task = asyncio.get_running_loop().create_task(work)
