@@ -23,6 +23,10 @@ def renderer(tenant_id: str, location_id: str) -> Callable[[Event, Any], dict[st
         if event.type == OrderEvents.ITEM_STATUS_SET and p.get("item_id") in state.items:
             item = state.items[p["item_id"]]
             return {"order_id": state.id, "order_status": state.status.value, "item": kitchen_item_json(state, item)}
+        if event.type == OrderEvents.TICKET_SEEN:
+            seen = [state.tickets[t] for t in p.get("ticket_ids", ()) if t in state.tickets]
+            tickets = [ticket_json(state, t, tenant_id, location_id) for t in seen]
+            return {"order_id": state.id, "station_id": p.get("station_id"), "tickets": tickets}
         if event.type.startswith("ticket.") and p.get("ticket_id") in state.tickets:
             ticket = ticket_json(state, state.tickets[p["ticket_id"]], tenant_id, location_id)
             return {"order_id": state.id, "order_status": state.status.value, "ticket": ticket}

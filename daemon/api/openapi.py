@@ -114,6 +114,30 @@ def _ticket_action(summary: str, body: bool = False) -> dict[str, Any]:
     return op
 
 
+def _tickets_seen() -> dict[str, Any]:
+    ids = {"type": "array", "items": {"type": "string"}}
+    body = {
+        "type": "object",
+        "required": ["order_ids"],
+        "properties": {
+            "order_ids": {**ids, "minItems": 1, "maxItems": 500, "items": {"type": "string", "minLength": 1}},
+            "screen_id": {"type": ["string", "null"], "maxLength": 255},
+        },
+    }
+    answer = {
+        "type": "object",
+        "properties": {"seen": ids, "already_seen": ids, "not_found": ids},
+    }
+    return {
+        "tags": ["tickets"],
+        "summary": "A screen of the station displayed these orders: their tickets there become seen",
+        "security": [{"bearer": []}],
+        "parameters": [_STATION],
+        "requestBody": {"required": True, "content": {"application/json": {"schema": body}}},
+        "responses": {"200": _json(answer, "which orders' tickets became seen"), **_ERRORS},
+    }
+
+
 def document() -> dict[str, Any]:
     active = {
         "type": "array",
@@ -185,6 +209,7 @@ def document() -> dict[str, Any]:
         f"{tickets_base}/recall": {"post": _ticket_action("Recall: ready/bumped → recalled")},
         f"{tickets_base}/void": {"post": _ticket_action("Void (manager, owner, tenant_admin)")},
         f"{tickets_base}/priority": {"post": _ticket_action("Set priority", body=True)},
+        "/api/v1/kds/stations/{station_id}/tickets/seen": {"post": _tickets_seen()},
         "/api/v1/kds/stations": {
             "get": _crud("stations", "List stations", None, 200, {"type": "array", "items": _ref("Station")}),
             "post": _crud("stations", "Create a station (managers)", "Station", 201, _ref("Station")),

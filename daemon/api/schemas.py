@@ -144,7 +144,7 @@ TICKET = {
         "items": {"type": "array", "items": {"type": "object"}},
         **{
             k: {"type": ["string", "null"], "format": "date-time"}
-            for k in ("created_at", "started_at", "ready_at", "completed_at", "updated_at")
+            for k in ("created_at", "started_at", "ready_at", "completed_at", "updated_at", "seen_at")
         },
     },
 }

@@ -114,6 +114,7 @@ def ticket_json(order: Order, ticket: Ticket, tenant_id: str, location_id: str) 
         "ready_at": iso(ticket.ready_ms),
         "completed_at": iso(ticket.completed_ms),
         "updated_at": iso(ticket.updated_ms),
+        "seen_at": iso(ticket.seen_ms),  # Heard's own: when a screen of the station first displayed it
     }
 
 
@@ -215,3 +216,45 @@ async def ticket_priority(request: web.Request) -> web.Response:
     except ValueError:
         raise ValidationFailed("priority must be one of normal, high, urgent", field="priority") from None
     return await _act(request, None, priority)
+
+
+MAX_SEEN_ORDERS = 500  # a full screen is ~40 cards; a screen catching up after a reconnect sends more
+
+
+def _seen_request(body: Any) -> tuple[list[str], str | None]:
+    if not isinstance(body, dict) or not isinstance(body.get("order_ids"), list):
+        raise ValidationFailed("order_ids must be a list of order ids", field="order_ids")
+    order_ids = body["order_ids"]
+    if not 1 <= len(order_ids) <= MAX_SEEN_ORDERS:
+        raise ValidationFailed(f"order_ids must hold 1 to {MAX_SEEN_ORDERS} ids", field="order_ids")
+    if not all(isinstance(o, str) and 0 < len(o) <= kds_order.ID_MAX_LENGTH for o in order_ids):
+        raise ValidationFailed(
+            f"each order id must be a string of 1 to {kds_order.ID_MAX_LENGTH} characters", field="order_ids"
+        )
+    screen = body.get("screen_id")
+    if screen is not None and not (isinstance(screen, str) and len(screen) <= kds_order.ID_MAX_LENGTH):
+        raise ValidationFailed(
+            f"screen_id must be a string of at most {kds_order.ID_MAX_LENGTH} characters", field="screen_id"
+        )
+    return list(dict.fromkeys(order_ids)), screen
+
+
+@routes.post(BASE + "/tickets/seen")
+async def tickets_seen(request: web.Request) -> web.Response:
+    """A screen of the station acknowledges the orders it displayed: their tickets there that are to be
+    worked become seen (the first time only). Orders this device does not know are listed, not refused:
+    a screen acknowledges what it drew, and one order gone meanwhile must not cost the others."""
+    require(request, "tickets:write")
+    station_id = _station(request)
+    order_ids, screen = _seen_request(await read_json(request))
+    store, actor = request.app[STORE], _actor(request)
+    answer: dict[str, list[str]] = {"seen": [], "already_seen": [], "not_found": []}
+    for order_id in order_ids:
+
+        def decide(order: Order | None) -> Any:
+            return None if order is None else commands.mark_seen(order, station_id, screen)
+
+        order, events = await store.execute(ORDER, order_id, decide, actor)
+        which = "not_found" if order is None else "seen" if events else "already_seen"
+        answer[which].append(order_id)
+    return json_response(answer)

@@ -97,6 +97,7 @@ def ticket_to_json(t: Ticket) -> dict[str, Any]:
         "updated_ms": t.updated_ms,
         "estimated_prep_seconds": t.estimated_prep_seconds,
         "item_ids": list(t.item_ids) if t.item_ids is not None else None,
+        "seen_ms": t.seen_ms,
     }
 
 
@@ -114,6 +115,7 @@ def ticket_from_json(d: Mapping[str, Any]) -> Ticket:
         updated_ms=int(d.get("updated_ms") or 0),
         estimated_prep_seconds=d.get("estimated_prep_seconds"),
         item_ids=tuple(d["item_ids"]) if d.get("item_ids") is not None else None,
+        seen_ms=d.get("seen_ms"),
     )
 
 

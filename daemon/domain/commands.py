@@ -17,6 +17,7 @@ from daemon.domain.errors import OrderExists, OrderNotFound, TicketNotFound
 from daemon.domain.events import ORDER, Change, OrderEvents
 from daemon.domain.fold import TICKET_EVENT_OF_ACTION, item_id
 from daemon.domain.model import (
+    ACTIVE_TICKET_STATUSES,
     CourseTemplate,
     ItemStatus,
     Order,
@@ -224,6 +225,21 @@ def set_ticket_priority(order: Order, station_id: str, priority: TicketPriority)
     ticket = current_ticket(order, station_id, None)
     payload = {"ticket_id": ticket.id, "station_id": station_id, "priority": priority.value}
     return Change(OrderEvents.TICKET_PRIORITY_SET, ORDER, order.id, payload)
+
+
+def mark_seen(order: Order, station_id: str, screen: str | None = None) -> Change | None:
+    """A screen of the station displays the order: its tickets there that are to be worked and not yet
+    seen become seen. None when there is nothing new, so a screen that acknowledges what it shows on
+    every repaint writes nothing after the first time."""
+    unseen = [
+        t.id
+        for t in order.tickets_at(station_id)
+        if t.seen_ms is None and t.status in ACTIVE_TICKET_STATUSES and t.status is not TicketStatus.HELD
+    ]
+    if not unseen:
+        return None
+    payload = {"station_id": station_id, "ticket_ids": unseen, "screen": screen}
+    return Change(OrderEvents.TICKET_SEEN, ORDER, order.id, payload)
 
 
 def fire_course(order: Order, course: int, by: str | None = None) -> Change:

@@ -90,6 +90,7 @@ class OrderEvents:
     TICKET_RECALLED = "ticket.recalled"
     TICKET_VOIDED = "ticket.voided"
     TICKET_PRIORITY_SET = "ticket.priority_set"
+    TICKET_SEEN = "ticket.seen"  # a screen of the ticket's station displayed it
     COURSE_FIRED = "course.fired"
     COURSE_HELD = "course.held"
     COURSE_SKIPPED = "course.skipped"

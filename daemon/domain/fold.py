@@ -298,6 +298,18 @@ def _priority_set(order: Order, event: Event) -> Order:
     return evolve(order, tickets={**order.tickets, ticket.id: changed})
 
 
+def _ticket_seen(order: Order, event: Event) -> Order:
+    """Tickets a screen displayed: each keeps the first time. A ticket the event names that this order
+    does not have (yet, on a device that has not folded its creation) is passed over, not an error: a
+    screen's acknowledgement must never make an order's log unfoldable."""
+    tickets = dict(order.tickets)
+    for tid in event.payload.get("ticket_ids", ()):
+        ticket = tickets.get(tid)
+        if ticket is not None and ticket.seen_ms is None:
+            tickets[tid] = evolve(ticket, seen_ms=event.at_ms)
+    return evolve(order, tickets=tickets)
+
+
 def _course(order: Order, event: Event) -> Course:
     number = int(event.payload["course"])
     course = order.courses.get(number)
@@ -373,6 +385,7 @@ _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
     OrderEvents.TICKET_RECALLED: _ticket_action(TicketAction.RECALL),
     OrderEvents.TICKET_VOIDED: _ticket_voided,
     OrderEvents.TICKET_PRIORITY_SET: _priority_set,
+    OrderEvents.TICKET_SEEN: _ticket_seen,
     OrderEvents.COURSE_FIRED: _course_fired,
     OrderEvents.COURSE_HELD: _course_held,
     OrderEvents.COURSE_SKIPPED: _course_skipped,

@@ -223,6 +223,9 @@ class Ticket(msgspec.Struct, frozen=True, gc=False):
     updated_ms: int = 0
     estimated_prep_seconds: int | None = None
     item_ids: tuple[str, ...] | None = None
+    # When a screen of the station first displayed it while it was to be worked (not held): the
+    # kitchen's proof that a person could see it; the printers' safety net prints what stays unseen.
+    seen_ms: int | None = None
 
 
 class Course(msgspec.Struct, frozen=True, gc=False):

@@ -34,6 +34,7 @@ ORDER_EVENTS = (
     "ticket.recalled",
     "ticket.voided",
     "ticket.priority_set",
+    "ticket.seen",
 )
 ALL = "*"
 

@@ -57,6 +57,7 @@ command_st = st.one_of(
     st.tuples(st.just("remove"), st.sampled_from(("1", "2", "4")), st.none()),
     st.tuples(st.just("replace"), st.integers(1, 3), st.integers(0, 2)),
     st.tuples(st.just("cancel"), st.none(), st.none()),
+    st.tuples(st.just("seen"), st.sampled_from(STATIONS), st.none()),
 )
 
 
@@ -69,6 +70,8 @@ def decide(order: Order, cmd: tuple[Any, Any, Any]) -> Change | None:
         return commands.ticket_action(order, a, b)
     if kind == "recall_start":  # the recall; the state machine then starts the recalled ticket
         return commands.ticket_action(order, a, TicketAction.RECALL)
+    if kind == "seen":
+        return commands.mark_seen(order, a, "screen-1")
     if kind == "priority":
         return commands.set_ticket_priority(order, a, b)
     if kind == "course":
