@@ -167,7 +167,7 @@ async def edit_subscription(request: web.Request) -> web.Response:
 
 @routes.delete(BASE + "/{subscription_id}")
 async def delete_subscription(request: web.Request) -> web.Response:
-    """Its pending deliveries are dropped (kept in the list, with the reason)."""
+    """Its pending deliveries are dropped (the journal keeps them, marked dropped with the reason)."""
     require(request, PERMISSION)
     location = location_of(request)
     sub_id = request.match_info["subscription_id"]

@@ -281,13 +281,36 @@ async def test_subscription_crud(client: TestClient, manager: dict[str, str]) ->
     assert (gone.status, (await gone.json())["error"]["code"]) == (404, "webhook_not_found")
 
 
-@pytest.mark.parametrize("role", ["host", "server", "chef"])
+@pytest.mark.parametrize("role", ["host", "server", "chef", "cashier"])
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("get", HOOKS),
+        ("post", HOOKS),
+        ("get", f"{HOOKS}/wh_1"),
+        ("patch", f"{HOOKS}/wh_1"),
+        ("delete", f"{HOOKS}/wh_1"),
+        ("get", f"{HOOKS}/wh_1/deliveries"),
+    ],
+)
 async def test_only_managers_manage_webhooks(
-    client: TestClient, token_for: Callable[..., dict[str, str]], role: str
+    client: TestClient, token_for: Callable[..., dict[str, str]], role: str, method: str, path: str
 ) -> None:
-    resp = await client.get(HOOKS, headers=token_for(role))
+    resp = await getattr(client, method)(path, json={}, headers=token_for(role))
 
     assert resp.status == 403
+
+
+async def test_deliveries_of_an_unknown_subscription_are_404_and_a_bad_status_400(
+    client: TestClient, manager: dict[str, str]
+) -> None:
+    sub = await subscribe(client, manager, "https://example.com/x", ["table.*"])
+
+    missing = await client.get(f"{HOOKS}/wh_nope/deliveries", headers=manager)
+    bad = await client.get(f"{HOOKS}/{sub['id']}/deliveries", params={"status": "lost"}, headers=manager)
+
+    assert (missing.status, (await missing.json())["error"]["code"]) == (404, "webhook_not_found")
+    assert (bad.status, (await bad.json())["error"]["field"]) == (400, "status")
 
 
 async def test_a_delivery_failing_past_its_expiry_is_given_up(
@@ -307,3 +330,19 @@ async def test_a_delivery_failing_past_its_expiry_is_given_up(
         await asyncio.sleep(0.02)  # polling the deliveries API against a deadline
     assert "expired" in failed[0]["last_error"]
     assert failed[0]["next_attempt_at"] is None
+
+
+async def test_removing_a_subscription_drops_its_pending_deliveries(
+    client: TestClient, manager: dict[str, str], receiver: Receiver
+) -> None:
+    sub = await subscribe(client, manager, receiver.url, ["table.*"])  # the receiver stays down
+    await client.patch("/api/v1/tables/tbl_003/status", json={"status": "dirty"}, headers=manager)
+    journal = client.app[STORE].journal
+
+    await client.delete(f"{HOOKS}/{sub['id']}", headers=manager)
+
+    deadline = asyncio.get_running_loop().time() + 10
+    while {r.status for r in await journal.list(kind="webhook", target=sub["id"])} != {"dropped"}:
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.02)  # polling the journal against a deadline
+    assert receiver.got == []
