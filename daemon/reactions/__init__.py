@@ -1,1 +1,1 @@
-"""Reactions: side effects of state changes (printing, the kitchen clock, webhooks, fan-out), one module each."""
+"""Reactions: what the daemon does because state changed or time passed (the kitchen clock, …)."""
