@@ -128,8 +128,8 @@ async def assign_table(request: web.Request) -> web.Response:
     if not isinstance(body, dict):
         raise ValidationFailed("the body must be a JSON object")
     order_id = body.get("order_id")
-    if not isinstance(order_id, str) or not order_id.strip():
-        raise ValidationFailed("order_id is required (a non-empty string)", field="order_id")
+    if not isinstance(order_id, str) or not order_id.strip() or len(order_id) > 256:
+        raise ValidationFailed("order_id is required (a non-empty string of at most 256 characters)", field="order_id")
     party_size = _party_size(body)
     store = request.app[STORE]
     order = await store.working(ORDER, order_id)
