@@ -68,16 +68,22 @@ class AggregateRow(BaseModel):
 
 
 class SkippedRow(BaseModel):
-    """Events a re-fold passed over, and why (ARCHITECTURE §5: skipped and recorded, never raised)."""
+    """Events the fold of their aggregate passes over, and why (ARCHITECTURE §5: skipped and recorded,
+    never raised). The aggregate's rows are replaced whenever it is folded again from its history."""
 
     origin = peewee.TextField()
     seq = peewee.IntegerField()
     code = peewee.TextField()
     reason = peewee.TextField()
+    aggregate = peewee.TextField()  # added by migration 7
+    aggregate_id = peewee.TextField()
+    type = peewee.TextField()
+    at_ms = peewee.IntegerField()  # when it was skipped (this device's clock)
 
     class Meta:
         table_name = "skipped_events"
         primary_key = peewee.CompositeKey("origin", "seq")
+        indexes = ((("aggregate", "aggregate_id"), False),)
 
 
 class EffectRow(BaseModel):
@@ -162,6 +168,19 @@ def _m6_effects(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX effects_status_kind_target_seq ON effects (status, kind, target, seq)")
 
 
+def _m7_skipped_by_aggregate(db: peewee.SqliteDatabase) -> None:
+    """Skipped events name their aggregate, so a re-fold can replace that aggregate's verdicts (an event
+    skipped because it arrived before its order's creation applies once the creation arrives). The
+    table was never written before this version."""
+    db.execute_sql("DROP TABLE skipped_events")
+    db.execute_sql(
+        "CREATE TABLE skipped_events (origin TEXT NOT NULL, seq INTEGER NOT NULL, code TEXT NOT NULL,"
+        " reason TEXT NOT NULL, aggregate TEXT NOT NULL, aggregate_id TEXT NOT NULL, type TEXT NOT NULL,"
+        " at_ms INTEGER NOT NULL, PRIMARY KEY (origin, seq))"
+    )
+    db.execute_sql("CREATE INDEX skipped_events_aggregate ON skipped_events (aggregate, aggregate_id)")
+
+
 # Append only: a migration that has shipped is never edited; the index is the schema version.
 MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
     _m1_initial,
@@ -170,6 +189,7 @@ MIGRATIONS: list[Callable[[peewee.SqliteDatabase], None]] = [
     _m4_clock_index,
     _m5_snapshots,
     _m6_effects,
+    _m7_skipped_by_aggregate,
 ]
 
 

@@ -14,6 +14,7 @@ import sqlite3
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ from daemon.domain.tables import TABLE, TableState, apply_table, table_from_json
 from daemon.domain.webhooks import WEBHOOKS, apply_webhooks, webhooks_from_json, webhooks_to_json
 from daemon.store.journal import Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
+from daemon.store.merge import Merged, SortKey, merge
 from daemon.store.order_index import OrderIndex
 from daemon.store.schema import DatabaseCorrupt, check_integrity, prepare
 from daemon.store.writer import LogWriter, Write, WriterFailed
@@ -97,6 +99,10 @@ class Store:
         self._since_snapshot: dict[Key, int] = {}  # events of an aggregate written after its snapshot
         self._stored = KnownIds()  # every aggregate ever stored, in memory or not (maybe)
         self._pending: dict[Key, Any] = {}
+        self._unflushed: dict[Key, list[Event]] = {}  # events of writes not yet committed, per aggregate
+        self._last_sort: dict[Key, SortKey] = {}  # the last event each aggregate holds (those merges touched)
+        self._versions: dict[str, int] = {}  # the highest seq held per origin: the version vector
+        self.refolds = 0  # aggregates folded again from their history because an event arrived out of order
         self._listeners: list[Listener] = []
         self._orders = OrderIndex()
         self._writer: LogWriter | None = None
@@ -170,8 +176,8 @@ class Store:
                     continue
                 self._remember(key, state)
                 self._since_snapshot[key] = count
-            row = conn.execute("SELECT COALESCE(MAX(seq), 0) FROM events WHERE origin = ?", (self.origin,)).fetchone()
-            self._next_seq = int(row[0]) + 1
+            self._versions = _version_vector(conn)
+            self._next_seq = self._versions.get(self.origin, 0) + 1
             self._next_pos = int(conn.execute("SELECT COALESCE(MAX(pos), 0) FROM events").fetchone()[0]) + 1
             last = conn.execute(  # served by the events_wall_ms_counter index: no scan of the log
                 "SELECT wall_ms, counter, origin FROM events ORDER BY wall_ms DESC, counter DESC LIMIT 1"
@@ -307,6 +313,7 @@ class Store:
         for key in gone:
             state = self._committed.pop(key)
             self._since_snapshot.pop(key, None)
+            self._last_sort.pop(key, None)
             if isinstance(state, Order):
                 self._orders.drop(state)
         if gone:
@@ -344,9 +351,14 @@ class Store:
         # Nothing above changed the store; from here on the write is ours until it commits or fails.
         self._since_snapshot[key] = 0 if agg_row[3] else self._since_snapshot.get(key, 0) + len(changes)
         self._next_seq = positioned[-1][1].seq + 1
+        self._versions[self.origin] = positioned[-1][1].seq
         self._next_pos = positioned[-1][0] + 1
         self._clock = clock
         self._pending[key] = final
+        events = [e for _, e in positioned]
+        self._unflushed.setdefault(key, []).extend(events)
+        if key in self._last_sort:  # a local event sorts after everything this device holds
+            self._last_sort[key] = events[-1].sort_key
         created = state is None  # the filter of stored ids takes each id once, not once per write
 
         def on_commit(write: Write) -> None:
@@ -354,6 +366,7 @@ class Store:
                 self._stored.add(*key)
             self._remember(key, final)
             self._forget_pending(key, final)
+            self._flushed(key, events)
             self._publish(positioned, {key: final})
             if effects:
                 self.journal.announce(effects, write.inserted)
@@ -364,6 +377,7 @@ class Store:
         def on_refused(f: asyncio.Future[None]) -> None:
             if not f.cancelled() and f.exception() is not None:
                 self._forget_pending(key, final)
+                self._flushed(key, events)
 
         future.add_done_callback(on_refused)
         try:
@@ -390,11 +404,185 @@ class Store:
             raise StoreUnavailable(f"the journal change was not stored: {exc}") from exc
         return write.inserted, write.counts
 
+    # ---- events from other devices -----------------------------------------------------------
+
+    def version_vector(self) -> dict[str, int]:
+        """The highest seq this device holds of each origin (its own writes still committing included)."""
+        return dict(self._versions)
+
+    async def ingest(self, events: Iterable[Event]) -> Ingested:
+        """Events other devices made (already stamped), merged into the log and the state; returns once
+        durable. An event this device holds already is ignored, and so is one that would leave a gap in its
+        origin's seq (the caller pulls again from `version_vector()`): the log of every origin stays
+        gapless. The clock moves past every stamp it takes, so the next local event sorts after them.
+        An event that sorts before one its aggregate already holds re-folds that aggregate from its
+        history; what the fold skips is recorded in `skipped_events`, replacing that aggregate's verdicts.
+        Effects (printing, webhooks) are recorded as for local writes: their ids come from their cause,
+        so a replicated event finds its effect already there.
+
+        Everything up to the hand-over to the writer runs in one go on the loop, so no local write can
+        decide between the merge and its pending state. Reading history for a re-fold, or an aggregate
+        that left memory, is a short blocking read: this is the replication path, not a request's."""
+        writer = self._check_writable()
+        accepted, gaps = self._contiguous(events)
+        if not accepted:
+            return Ingested(0, gaps)
+        now = self._now_ms()
+        clock = self._clock.fork()
+        positioned = list(enumerate(accepted, start=self._next_pos))
+        by_key: dict[Key, list[tuple[int, Event]]] = {}
+        for pos, event in positioned:
+            clock.observe(event.stamp, now)
+            by_key.setdefault((event.aggregate, event.aggregate_id), []).append((pos, event))
+        merged: dict[Key, tuple[Any, Merged]] = {}
+        agg_rows: list[tuple[Any, ...]] = []
+        statements: list[tuple[str, tuple[Any, ...]]] = []
+        effects: list[tuple[Any, ...]] = []
+        for key, arriving in by_key.items():
+            kind = KINDS.get(key[0])
+            if kind is None:  # a kind only a newer version knows: kept in the log (and passed on), not folded
+                continue
+            before = self._current(key)
+            events_of_key = [e for _, e in arriving]
+            result = merge(kind.apply, before, self._last_sort_of(key), events_of_key, partial(self._history, key))
+            merged[key] = (before, result)
+            self.refolds += result.refolded
+            statements += _skip_statements(key, result, now)
+            if result.state is None:  # nothing to fold yet (its creation has not arrived): only the log holds it
+                continue
+            live, last_pos = bool(kind.live(result.state)), arriving[-1][0]
+            state_json = _dumps(kind.to_json(result.state))
+            agg_rows.append((*key, state_json, last_pos, last_pos, int(live), kind.updated_ms(result.state)))
+            effects += [effect_row(e, now) for e in self.journal.effects_of(key, before, result.state, events_of_key)]
+        rows = [self._event_row(e, p) for p, e in positioned]
+        # Nothing above changed the store; from here on the write is ours until it commits or fails.
+        self._next_pos = positioned[-1][0] + 1
+        self._clock = clock
+        for event in accepted:
+            self._versions[event.origin] = event.seq
+        self._next_seq = self._versions.get(self.origin, 0) + 1  # our own events, restored from a peer
+        finals: dict[Key, Any] = {}
+        for key, (_, result) in merged.items():
+            self._last_sort[key] = result.last  # type: ignore[assignment]
+            self._unflushed.setdefault(key, []).extend(e for _, e in by_key[key])
+            if result.state is not None:
+                self._pending[key] = finals[key] = result.state
+                self._since_snapshot[key] = 0
+
+        def on_commit(write: Write) -> None:
+            for key, state in finals.items():
+                self._stored.add(*key)
+                self._remember(key, state)
+                self._forget_pending(key, state)
+            for key in merged:
+                self._flushed(key, [e for _, e in by_key[key]])
+            self._publish(positioned, finals)
+            if effects:
+                self.journal.announce(effects, write.inserted)
+
+        write = Write(rows, agg_rows, on_commit, effects, statements)
+        try:
+            await writer.submit(write)
+        except WriterFailed as exc:
+            raise StoreUnavailable(f"the events were not stored: {exc}") from exc
+        return Ingested(len(accepted), gaps)
+
+    def _contiguous(self, events: Iterable[Event]) -> tuple[list[Event], dict[str, int]]:
+        """The events that continue each origin's gapless seq, in (origin, seq) order; and, for each origin
+        whose events stopped at a gap, the seq that was missing."""
+        accepted: list[Event] = []
+        held: dict[str, int] = {}
+        gaps: dict[str, int] = {}
+        for event in sorted(events, key=lambda e: (e.origin, e.seq)):
+            have = held.get(event.origin, self._versions.get(event.origin, 0))
+            if event.seq <= have or event.origin in gaps:
+                continue
+            if event.seq != have + 1:
+                gaps[event.origin] = have + 1
+                continue
+            accepted.append(event)
+            held[event.origin] = event.seq
+        return accepted, gaps
+
+    def _current(self, key: Key) -> Any:
+        state = self._pending.get(key)
+        if state is None:
+            state = self._committed.get(key)
+        if state is None and self._stored.may_contain(*key):
+            state = self._read_projection(key)
+        return state
+
+    def _last_sort_of(self, key: Key) -> SortKey | None:
+        """The sort key of the last event the aggregate holds, committed or still committing."""
+        if key in self._last_sort:
+            return self._last_sort[key]
+        conn = self.connect_reader()
+        try:
+            row = conn.execute(
+                "SELECT wall_ms, counter, origin, seq FROM events WHERE aggregate = ? AND aggregate_id = ?"
+                " ORDER BY wall_ms DESC, counter DESC, origin DESC, seq DESC LIMIT 1",
+                key,
+            ).fetchone()
+        finally:
+            conn.close()
+        keys = [e.sort_key for e in self._unflushed.get(key, ())]
+        if row is not None:
+            keys.append((int(row[0]), int(row[1]), str(row[2]), int(row[3])))
+        return max(keys, default=None)
+
+    def _history(self, key: Key) -> list[Event]:
+        """Every event the aggregate holds: the log's, and those of writes still committing."""
+        conn = self.connect_reader()
+        try:
+            rows = conn.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE aggregate = ? AND aggregate_id = ?", key
+            ).fetchall()
+        finally:
+            conn.close()
+        return [*(_event_from_row(r) for r in rows), *self._unflushed.get(key, ())]
+
+    def events_of_origin(self, origin: str, after_seq: int, limit: int = 1000) -> list[Event]:
+        """An origin's committed events after a seq, in seq order: what a peer pulls (blocking: run it
+        off the loop)."""
+        conn = self.connect_reader()
+        try:
+            rows = conn.execute(
+                f"SELECT {_EVENT_COLUMNS} FROM events WHERE origin = ? AND seq > ? ORDER BY seq LIMIT ?",
+                (origin, after_seq, limit),
+            ).fetchall()
+        finally:
+            conn.close()
+        return [_event_from_row(r) for r in rows]
+
+    def skipped(self) -> list[tuple[str, int, str, str, str, str]]:
+        """Events the fold passes over now: (origin, seq, aggregate, aggregate_id, code, reason)."""
+        conn = self.connect_reader()
+        try:
+            return [
+                tuple(r)
+                for r in conn.execute(
+                    "SELECT origin, seq, aggregate, aggregate_id, code, reason FROM skipped_events ORDER BY origin, seq"
+                )
+            ]
+        finally:
+            conn.close()
+
     def _check_writable(self) -> LogWriter:
         writer = self._writer
         if writer is None or not writer.healthy:
             raise StoreUnavailable("the database is not accepting writes; see the daemon log")
         return writer
+
+    def _flushed(self, key: Key, events: list[Event]) -> None:
+        left = self._unflushed.get(key)
+        if left is None:
+            return
+        done = {e.id for e in events}
+        rest = [e for e in left if e.id not in done]
+        if rest:
+            self._unflushed[key] = rest
+        else:
+            del self._unflushed[key]
 
     def _forget_pending(self, key: Key, state: Any) -> None:
         """Each write removes only its own pending state: a newer one decided on it stays."""
@@ -482,6 +670,55 @@ def _event_from_row(r: Sequence[Any]) -> Event:
         actor=Actor.from_json(orjson.loads(r[9])),
         schema=r[10],
     )
+
+
+@dataclass(frozen=True)
+class Ingested:
+    """What `Store.ingest` took: how many events were new, and per origin the first seq it still lacks
+    where a batch had a gap."""
+
+    accepted: int
+    gaps: Mapping[str, int]
+
+
+_RECORD_SKIP = (
+    "INSERT OR REPLACE INTO skipped_events (origin, seq, code, reason, aggregate, aggregate_id, type, at_ms)"
+    " VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _skip_statements(key: Key, merged: Merged, now_ms: int) -> list[tuple[str, tuple[Any, ...]]]:
+    statements: list[tuple[str, tuple[Any, ...]]] = []
+    if merged.refolded:
+        statements.append(("DELETE FROM skipped_events WHERE aggregate = ? AND aggregate_id = ?", key))
+    for skip in merged.skipped:
+        e = skip.event
+        log.warning(
+            "skipping an event at its place origin=%s seq=%d type=%s aggregate=%s id=%.80s code=%s",
+            e.origin,
+            e.seq,
+            e.type,
+            *key,
+            skip.code,
+        )
+        statements.append(
+            (
+                _RECORD_SKIP,
+                (e.origin, e.seq, skip.code, skip.reason[:500], *key, e.type, now_ms),
+            )
+        )
+    return statements
+
+
+def _version_vector(conn: sqlite3.Connection) -> dict[str, int]:
+    """The highest seq per origin, from the (origin, seq) index: a step per origin, not a scan of the log
+    (a GROUP BY reads every entry of the index)."""
+    versions: dict[str, int] = {}
+    origin = conn.execute("SELECT MIN(origin) FROM events").fetchone()[0]
+    while origin is not None:
+        versions[origin] = int(conn.execute("SELECT MAX(seq) FROM events WHERE origin = ?", (origin,)).fetchone()[0])
+        origin = conn.execute("SELECT MIN(origin) FROM events WHERE origin > ?", (origin,)).fetchone()[0]
+    return versions
 
 
 _UNREADABLE = object()
