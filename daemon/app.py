@@ -7,12 +7,15 @@ import contextlib
 import gc
 import logging
 from collections.abc import AsyncIterator, Callable
+from zoneinfo import ZoneInfo
 
 from aiohttp import web
 
 from daemon.api import (
     health,
     integrator,
+    kds_information,
+    kds_notifications,
     kitchen_orders,
     openapi,
     stations,
@@ -33,19 +36,24 @@ from daemon.domain.floor import FLOOR
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
+from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
+from daemon.reactions.notification_results import ResultSender, result_rule
 from daemon.reactions.webhooks import WebhookDispatcher, WebhookSettings, webhook_rule
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
 
 log = logging.getLogger(__name__)
+NOTIFICATION_RESULTS = web.AppKey("notification_results", ResultSender)
 
 
 def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> web.Application:
     config.data_dir.mkdir(parents=True, exist_ok=True)
     device = load_or_create_device(config.data_dir, config.device.name, config.device.id)
-    kitchen = Kitchen(config.location.tenant_id, config.location.location_id, device)
+    kitchen = Kitchen(
+        config.location.tenant_id, config.location.location_id, device, ZoneInfo(config.location.timezone or "UTC")
+    )
     secret = load_or_create_secret(config.secret_path) if config.auth.hs256 else None
     verifier = TokenVerifier(
         JwtSettings(
@@ -73,6 +81,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[INTEGRATION_TOKENS] = tokens
     hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
     store.subscribe(hub.publish)
+    store.add_rule(result_rule(device.id))
+    app[NOTIFICATION_RESULTS] = ResultSender(store.journal, now_ms)
     app[HUB] = hub
     app.cleanup_ctx.append(_store_ctx)
     # Webhook deliveries: the rule records them with the events; the dispatcher (after the store opened)
@@ -80,6 +90,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     store.add_rule(webhook_rule(store, kitchen.tenant_id, kitchen.location_id))
     app.cleanup_ctx.append(_webhooks_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    app.cleanup_ctx.append(_notification_results_ctx)
     websocket.add_shutdown(app)
     for table in (
         health.routes,
@@ -94,6 +105,10 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     ):
         app.add_routes(table)
     integrator.add_routes(app)
+    kds_information.add_routes(app)
+    kds_notifications.add_routes(app)
+    if config.fresh_lan.enabled:
+        fresh_lan.add_door(app)  # after the store's context: the door's commands write through it
     return app
 
 
@@ -120,6 +135,13 @@ async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
     await dispatcher.start()
     yield
     await dispatcher.stop()
+
+
+async def _notification_results_ctx(app: web.Application) -> AsyncIterator[None]:
+    sender = app[NOTIFICATION_RESULTS]
+    await sender.start()
+    yield
+    await sender.close()
 
 
 async def _evict_periodically(store: Store, every_seconds: float = 300.0) -> None:

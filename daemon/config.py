@@ -7,6 +7,7 @@ rules and a printer emulated to a file, all under the data directory.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import os
 import tomllib
 import types
@@ -18,6 +19,7 @@ from typing import Any
 
 from daemon.domain.routing import pattern_error
 from daemon.security.jwt_tokens import JwksError, read_jwks
+from daemon.timezones import system_timezone, zone_error
 
 
 class ConfigError(ValueError):
@@ -44,10 +46,25 @@ class StoreConfig:
 
 
 @dataclass(frozen=True)
+class AddressConfig:
+    """The location's postal address, as Fresh's information routes report it."""
+
+    line1: str | None = None
+    line2: str | None = None
+    city: str | None = None
+    state: str | None = None
+    zip: str | None = None
+
+
+@dataclass(frozen=True)
 class LocationConfig:
     tenant_id: str = "demo-tenant"
     location_id: str = "demo-location"
     name: str = "Demo Kitchen"
+    # IANA name; local times without a zone are read in it. None: the system's (filled in at load).
+    timezone: str | None = None
+    number: str | None = None  # shown by the information routes (Fresh's "KDS Cloud Information")
+    address: AddressConfig = field(default_factory=AddressConfig)
 
 
 @dataclass(frozen=True)
@@ -104,6 +121,17 @@ class WebhooksConfig:
 
 
 @dataclass(frozen=True)
+class FreshLanConfig:
+    """The Fresh KDS local-network door (docs/fresh-compat.md). It carries no credentials: off by default."""
+
+    enabled: bool = False
+    discovery_port: int = 28000  # UDP: where this device's announcement goes every 2 s
+    broadcast_to: tuple[str, ...] | None = None  # None: each IPv4 interface's broadcast address
+    tcp_port: int = 9104  # TCP: where POS software sends its order commands
+    allow: tuple[str, ...] | None = None  # addresses or networks; None: this device's own subnets
+
+
+@dataclass(frozen=True)
 class Config:
     data_dir: Path = Path(".heard")
     log_level: str = "INFO"
@@ -117,6 +145,7 @@ class Config:
     printers: tuple[PrinterConfig, ...] = ()
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     demo_dining_room: bool = False  # the embedded demo seeds a small dining room (tables API) on first start
+    fresh_lan: FreshLanConfig = field(default_factory=FreshLanConfig)
 
     @property
     def database_path(self) -> Path:
@@ -185,6 +214,9 @@ def load_config(
     if data_dir is not None:
         raw["data_dir"] = str(data_dir)
     config = _build(Config, raw, "")
+    if config.location.timezone is None:
+        location = dataclasses.replace(config.location, timezone=system_timezone(environ))
+        config = dataclasses.replace(config, location=location)
     _check(config)
     return config
 
@@ -279,10 +311,13 @@ def _check(config: Config) -> None:
     for key in ("tenant_id", "location_id"):
         if not getattr(config.location, key).strip():
             raise ConfigError(f"location.{key}", "must not be empty")
+    if config.location.timezone is not None and (error := zone_error(config.location.timezone)):
+        raise ConfigError("location.timezone", error)
     _check_auth(config.auth)
     for key in ("timeout_seconds", "retry_base_ms", "retry_cap_ms", "expire_hours"):
         if getattr(config.webhooks, key) < 1:
             raise ConfigError(f"webhooks.{key}", "must be at least 1")
+    _check_fresh_lan(config.fresh_lan)
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}
     for i, station in enumerate(config.stations):
@@ -309,6 +344,23 @@ def _check(config: Config) -> None:
     for i, printer in enumerate(config.printers):
         if printer.kind not in ("file", "network", "usb", "serial"):
             raise ConfigError(f"printers[{i}].kind", "must be file, network, usb or serial")
+
+
+def _check_fresh_lan(lan: FreshLanConfig) -> None:
+    for key in ("discovery_port", "tcp_port"):
+        port = getattr(lan, key)
+        if not 0 <= port <= 65535:
+            raise ConfigError(f"fresh_lan.{key}", f"must be between 0 and 65535, not {port}")
+    for i, address in enumerate(lan.broadcast_to or ()):
+        try:
+            ipaddress.IPv4Address(address)
+        except ValueError:
+            raise ConfigError(f"fresh_lan.broadcast_to[{i}]", f"not an IPv4 address: {address!r}") from None
+    for i, network in enumerate(lan.allow or ()):
+        try:
+            ipaddress.ip_network(network, strict=False)
+        except ValueError:
+            raise ConfigError(f"fresh_lan.allow[{i}]", f"not an address or network: {network!r}") from None
 
 
 def _check_auth(auth: AuthConfig) -> None:

@@ -13,10 +13,17 @@ from typing import Any
 import orjson
 
 from daemon.domain.events import Event, OrderEvents
+from daemon.domain.floor import FLOOR
 from daemon.domain.model import Order
+from daemon.domain.notices import NoticeEvents
 from daemon.domain.setup import SETUP
+from daemon.domain.tables import TABLE
+from daemon.domain.webhooks import WEBHOOKS
 
 log = logging.getLogger(__name__)
+
+# Settings and the front of house: the kitchen channel carries orders, items, tickets and courses only.
+_BRANCH_ONLY = frozenset({SETUP, FLOOR, TABLE, WEBHOOKS})
 
 # Kitchen-orders seed names first; Heard's own for tickets and courses (documented in docs/api.md).
 MESSAGE_OF_EVENT = {
@@ -34,7 +41,12 @@ MESSAGE_OF_EVENT = {
     OrderEvents.COURSE_FIRED: "course:updated",
     OrderEvents.COURSE_HELD: "course:updated",
     OrderEvents.COURSE_SKIPPED: "course:updated",
+    OrderEvents.CUSTOMER_ARRIVED: "notification:customer_arrived",
+    OrderEvents.ARRIVAL_ESTIMATED: "notification:estimated_arrival",
+    NoticeEvents.SENT: "notification:message",
 }
+# Notifications name the devices whose screens they are for: they also go to each one's `device:<id>` channel.
+_TARGETED = frozenset({OrderEvents.CUSTOMER_ARRIVED, OrderEvents.ARRIVAL_ESTIMATED, NoticeEvents.SENT})
 
 Render = Callable[[Event, Any], dict[str, Any]]
 DEFAULT_QUEUE_MESSAGES = 2000
@@ -89,9 +101,11 @@ class Hub:
 
     def channels_of(self, event: Event, state: Any) -> list[str]:
         branch = f"branch:{self.branch_id}"
-        if event.aggregate == SETUP:
+        if event.aggregate in _BRANCH_ONLY:
             return [branch]
         channels = [branch, f"{branch}:kitchen"]
+        if event.type in _TARGETED:
+            channels += [f"device:{d}" for d in event.payload.get("devices") or ()]
         if isinstance(state, Order) and state.fields.get("sessionId"):
             channels.append(f"session:{state.fields['sessionId']}")
         return channels

@@ -15,6 +15,7 @@ from daemon.security.policy import authorize
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 WEBSOCKET_PATH = "/api/v1/ws"
+INFORMATION_PREFIX = "/integrators/kds-information"  # Fresh's information routes (daemon.api.kds_information)
 PRINCIPAL = web.RequestKey("principal", Principal)
 INTEGRATION = web.RequestKey("integration", TokenRecord)
 INTEGRATION_TOKENS = web.AppKey("integration_tokens", IntegrationTokenCache)
@@ -61,6 +62,9 @@ async def _check_integration(request: web.Request, tokens: IntegrationTokenCache
     record = await tokens.verify(token) if token else None
     if record is None:
         raise Unauthorized("x-integration-token is missing, unknown or revoked", code="INVALID_INTEGRATION_TOKEN")
+    if request.path.startswith(INFORMATION_PREFIX):  # Fresh's information routes take the token alone
+        request[INTEGRATION] = record
+        return
     location = request.headers.get("x-location-id")
     if not location:
         raise ValidationFailed("x-location-id header is required", code="MISSING_HEADER", field="x-location-id")

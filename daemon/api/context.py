@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, tzinfo
 
 from aiohttp import web
 
@@ -19,6 +20,7 @@ class Kitchen:
     tenant_id: str
     location_id: str
     device: Device
+    zone: tzinfo = field(default=UTC)  # the location's time zone: local times without a zone are read in it
 
     def known_devices(self) -> dict[str, str]:
         """Device id → name, for x-device-ids. Peers join this map with the replication issue."""

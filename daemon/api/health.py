@@ -17,6 +17,17 @@ async def healthz(request: web.Request) -> web.Response:
     return json_response({"status": "ok"})
 
 
+@routes.get("/health")
+async def health(request: web.Request) -> web.Response:
+    """Fresh's integrations API health route, which POS software polls before sending orders. Fresh does not
+    publish its body; this is the shape of the health checks of the Node services such APIs are built on
+    (`@nestjs/terminus`): `status` ok/error, with each part up or down. 503 when orders cannot be stored."""
+    up = request.app[STORE].ready
+    part = {"database": {"status": "up" if up else "down"}}
+    body = {"status": "ok" if up else "error", "info": part if up else {}, "error": {} if up else part, "details": part}
+    return json_response(body, status=200 if up else 503)
+
+
 @routes.get("/readyz")
 async def readyz(request: web.Request) -> web.Response:
     """Ready: the database is open, migrated, and accepting writes."""

@@ -10,12 +10,12 @@ from typing import Any
 
 from aiohttp import web
 
+from daemon.api import integrator_commands
 from daemon.api.auth import INTEGRATION
 from daemon.api.context import KITCHEN, STORE, Kitchen
 from daemon.api.responses import json_response, read_json
-from daemon.domain import commands, intake
 from daemon.domain.errors import ValidationFailed
-from daemon.domain.events import ORDER, Actor
+from daemon.domain.events import Actor
 
 log = logging.getLogger(__name__)
 routes = web.RouteTableDef()
@@ -48,7 +48,7 @@ def target_devices(request: web.Request) -> list[str]:
     return wanted
 
 
-def _actor(request: web.Request) -> Actor:
+def actor_of(request: web.Request) -> Actor:
     token = request.get(INTEGRATION)
     name = getattr(token, "name", None) or "integration"
     return Actor(f"integration:{name}", (), "integration")
@@ -65,7 +65,7 @@ def _answer(request: web.Request, order_id: str, devices: list[str], status: int
     return json_response(body, status=status)
 
 
-class _SlashTolerantResource(web.PlainResource):
+class SlashTolerantResource(web.PlainResource):
     """Real POS code posts to `/integrators/kds-orders/`: every integrator route answers the same with
     and without a trailing slash (no redirect: a POS that POSTs rarely follows one)."""
 
@@ -75,12 +75,12 @@ class _SlashTolerantResource(web.PlainResource):
 
 def add_routes(app: web.Application) -> None:
     """The integrator's routes, each on a resource that also takes the path with a trailing slash."""
-    resources: dict[str, _SlashTolerantResource] = {}
+    resources: dict[str, SlashTolerantResource] = {}
     for route in routes:
         assert isinstance(route, web.RouteDef)
         resource = resources.get(route.path)
         if resource is None:
-            resource = resources[route.path] = _SlashTolerantResource(route.path)
+            resource = resources[route.path] = SlashTolerantResource(route.path)
             app.router.register_resource(resource)
         resource.add_route(route.method, route.handler)
 
@@ -88,45 +88,34 @@ def add_routes(app: web.Application) -> None:
 @routes.post("/integrators/kds-orders")
 async def create_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
-    fields, items = intake.check_order(await read_json(request))
-    store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
-    oid = fields["id"]
-    await store.execute(
-        ORDER, oid, lambda s: commands.create_order(s, fields, items, devices, kitchen), _actor(request)
-    )
-    log.debug("order created order=%s items=%d devices=%s", oid, len(items), ",".join(devices))
+    store, kitchen = request.app[STORE], request.app[KITCHEN]
+    oid = await integrator_commands.create_order(store, kitchen, await read_json(request), devices, actor_of(request))
+    log.debug("order created order=%s devices=%s", oid, ",".join(devices))
     return _answer(request, oid, devices, 201)
 
 
 @routes.put("/integrators/kds-orders")
 async def update_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
-    fields, items = intake.check_order(await read_json(request))
-    store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
-    oid = fields["id"]
-    await store.execute(ORDER, oid, lambda s: commands.replace_order(s, fields, items, kitchen), _actor(request))
+    store, kitchen = request.app[STORE], request.app[KITCHEN]
+    oid = await integrator_commands.update_order(store, kitchen, await read_json(request), devices, actor_of(request))
     return _answer(request, oid, devices, 200)
 
 
 @routes.put("/integrators/kds-orders/partial")
 async def partial_update_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
+    store, kitchen = request.app[STORE], request.app[KITCHEN]
     body = await read_json(request)
-    oid = intake.order_id(body)
-    patch = intake.check_partial(body)
-    store = request.app[STORE]
-    kitchen = store.setup(request.app[KITCHEN].location_id).kitchen
-    await store.execute(ORDER, oid, lambda s: commands.patch_order(s, oid, patch, kitchen), _actor(request))
+    oid = await integrator_commands.partial_update_order(store, kitchen, body, devices, actor_of(request))
     return _answer(request, oid, devices, 200)
 
 
 @routes.put("/integrators/kds-orders/cancel")
 async def cancel_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
-    oid = intake.order_id(await read_json(request))
-    await request.app[STORE].execute(ORDER, oid, lambda s: commands.cancel_order(s, oid), _actor(request))
+    store, kitchen = request.app[STORE], request.app[KITCHEN]
+    oid = await integrator_commands.cancel_order(store, kitchen, await read_json(request), devices, actor_of(request))
     log.info("order canceled order=%s", oid)
     return _answer(request, oid, devices, 200)
 

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from daemon.api.auth import require
 from daemon.api.context import KITCHEN, STORE
+from daemon.api.notifications_json import arrival_json
 from daemon.api.records import encode_each, json_body
 from daemon.api.responses import json_response, read_json
 from daemon.api.timestamps import iso
@@ -67,6 +68,7 @@ def kitchen_order_json(order: Order, branch_id: str) -> dict[str, Any]:
         "devices": list(order.devices),
         "items": [kitchen_item_json(order, i) for i in order.items.values()],
         "courses": [{"number": c.number, "name": c.name, "status": c.status.value} for c in order.courses.values()],
+        **arrival_json(order),
         "order": dict(order.fields),  # everything the POS sent, unknown fields included
         "created_at": iso(order.created_ms),
         "updated_at": iso(order.updated_ms),

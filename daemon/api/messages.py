@@ -6,10 +6,12 @@ from collections.abc import Callable
 from typing import Any
 
 from daemon.api.kitchen_orders import kitchen_item_json, kitchen_order_json
+from daemon.api.notifications_json import notification_json
 from daemon.api.tickets import ticket_json
 from daemon.domain.codec import course_to_json
 from daemon.domain.events import Event, OrderEvents
 from daemon.domain.model import Order
+from daemon.domain.notices import Notices
 from daemon.domain.setup import Setup, setup_to_json
 
 
@@ -17,6 +19,10 @@ def renderer(tenant_id: str, location_id: str) -> Callable[[Event, Any], dict[st
     def render(event: Event, state: Any) -> dict[str, Any]:
         if isinstance(state, Setup):
             return setup_to_json(state)
+        if isinstance(state, Notices):
+            return notification_json(event, state)
+        if event.type in (OrderEvents.CUSTOMER_ARRIVED, OrderEvents.ARRIVAL_ESTIMATED) and isinstance(state, Order):
+            return notification_json(event, state)
         if not isinstance(state, Order):
             return {"aggregate": event.aggregate, "id": event.aggregate_id}
         p = event.payload

@@ -69,6 +69,16 @@ def _integrator(summary: str, body: str | None, ok: int, ok_schema: dict[str, An
     return op
 
 
+def _information(summary: str, ok_schema: dict[str, Any], parameters: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "tags": ["integrator"],
+        "summary": summary,
+        "security": [{"integrationToken": []}],
+        "parameters": [_INTEGRATOR_HEADERS[0], *parameters],
+        "responses": {"200": _json(ok_schema, "success"), **_ERRORS},
+    }
+
+
 def _crud(
     tag: str,
     summary: str,
@@ -166,6 +176,43 @@ def document() -> dict[str, Any]:
                 "summary": "database open and migrated",
                 "responses": {"200": {"description": "ready"}, "503": {"description": "not ready"}},
             }
+        },
+        "/health": {
+            "get": {
+                "tags": ["health"],
+                "summary": "health as Fresh's integrations API answers it (status ok/error, database up/down)",
+                "responses": {"200": {"description": "healthy"}, "503": {"description": "cannot store orders"}},
+            }
+        },
+        "/integrators/kds-information": {
+            "get": _information(
+                "Locations the token reaches, each with its devices",
+                {"type": "array", "items": _ref("KdsLocationWithDevices")},
+                [],
+            )
+        },
+        "/integrators/kds-information/locations": {
+            "get": _information("Locations the token reaches", {"type": "array", "items": _ref("KdsLocation")}, [])
+        },
+        "/integrators/kds-information/locations/{locationId}/devices": {
+            "get": _information(
+                "Devices of a location",
+                {"type": "array", "items": _ref("KdsDevice")},
+                [{"name": "locationId", "in": "path", "required": True, "schema": {"type": "string"}}],
+            )
+        },
+        "/integrators/kds-notifications/customer-arrived": {
+            "post": _integrator(
+                "Customer arrived: a banner on the order", "CustomerArrived", 200, _ref("DeliveryResult")
+            )
+        },
+        "/integrators/kds-notifications/estimated-arrival-update": {
+            "post": _integrator(
+                "Minutes until the customer arrives", "EstimatedArrivalUpdate", 200, _ref("DeliveryResult")
+            )
+        },
+        "/integrators/kds-notifications/send-message": {
+            "post": _integrator("A pop-up message on the screens", "SendMessage", 200, _ref("DeliveryResult"))
         },
         "/openapi.json": {
             "get": {

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from daemon.domain import kds_notification
 from daemon.domain import kds_order as k
 
 ERROR = {
@@ -57,8 +58,18 @@ def field_schema(spec: k.Field) -> dict[str, Any]:
             "maxLength": spec.max_length,
             "formatMinimum": f"{spec.earliest:%Y-%m-%dT%H:%M:%SZ}",
             "formatExclusiveMaximum": f"{spec.latest:%Y-%m-%dT%H:%M:%SZ}",
+            "description": (
+                "ISO 8601 with Z or an offset; without one, local time in the location's time zone "
+                "(location.timezone); or epoch milliseconds as a string of 11 to 16 digits"
+            ),
         }
-        return _described(instant, spec.description or "ISO 8601 with Z or an offset")
+        epoch_ms = {
+            "type": "integer",
+            "minimum": k.epoch_ms_of(spec.earliest),
+            "maximum": k.epoch_ms_of(spec.latest) - 1,
+            "description": "epoch milliseconds",
+        }
+        return _described({"anyOf": [instant, epoch_ms]}, spec.description)
     if isinstance(spec, k.Duration):
         duration = {
             "type": "string",
@@ -84,6 +95,8 @@ def _nullable(schema: dict[str, Any]) -> dict[str, Any]:
     """Null is accepted for every optional property: it means absent (or, in a partial update, "leave as is")."""
     if "$ref" in schema:
         return {"anyOf": [schema, {"type": "null"}]}
+    if "anyOf" in schema:
+        return {**schema, "anyOf": [*schema["anyOf"], {"type": "null"}]}
     types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
     out = {**schema, "type": [*types, "null"]}
     if "enum" in schema:
@@ -201,15 +214,47 @@ ROUTING_RULE = {
 }
 
 
+_NULLABLE_TEXT = {"type": ["string", "null"]}
+KDS_DEVICE = {
+    "type": "object",
+    "required": ["id", "name"],
+    "properties": {"id": {"type": "string"}, "name": {"type": "string"}},
+}
+_LOCATION_PROPERTIES: dict[str, Any] = {
+    "id": {"type": "string"},
+    "number": _NULLABLE_TEXT,
+    "name": {"type": "string"},
+    "address": {
+        "type": "object",
+        "properties": {k: _NULLABLE_TEXT for k in ("zip", "city", "line1", "line2", "state")},
+    },
+    "timezone": {"type": "string", "description": "IANA time zone"},
+}
+_LOCATION_REQUIRED = ["id", "number", "name", "address", "timezone"]
+KDS_LOCATION = {"type": "object", "required": _LOCATION_REQUIRED, "properties": _LOCATION_PROPERTIES}
+KDS_LOCATION_WITH_DEVICES = {
+    "type": "object",
+    "required": [*_LOCATION_REQUIRED, "devices"],
+    "properties": {
+        **_LOCATION_PROPERTIES,
+        "devices": {"type": "array", "items": {"$ref": "#/components/schemas/KdsDevice"}},
+    },
+}
+
+
 def components() -> dict[str, Any]:
     """Every named schema, for `components.schemas`."""
     return {
         "Error": ERROR,
         **{shape.name: object_schema(shape) for shape in k.SHAPES},
+        **{shape.name: object_schema(shape) for shape in kds_notification.SHAPES},
         "DeliveryResult": DELIVERY,
         "Ticket": TICKET,
         "KitchenItem": KITCHEN_ITEM,
         "KitchenOrder": KITCHEN_ORDER,
         "Station": STATION,
         "RoutingRule": ROUTING_RULE,
+        "KdsDevice": KDS_DEVICE,
+        "KdsLocation": KDS_LOCATION,
+        "KdsLocationWithDevices": KDS_LOCATION_WITH_DEVICES,
     }

@@ -9,7 +9,7 @@ else is 404 `table_not_found`. No table may take the location's id (the manager 
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from aiohttp import web
@@ -252,12 +252,14 @@ def _instant(request: web.Request, name: str) -> datetime | None:
 
 @routes.get(TABLES + "/{location_id}/turnover")
 async def turnover_metrics(request: web.Request) -> web.Response:
-    """Hours are counted in the UTC offset of `start_date` (UTC by default); the default period is today (UTC)."""
+    """Hours are counted in the UTC offset of `start_date`; the default period is today in the location's
+    time zone (`location.timezone`, UTC when unset)."""
     require(request, PERMISSION)
     location = location_of(request)
     store = request.app[STORE]
     now_ms = store.now_ms()
-    today = datetime.fromtimestamp(now_ms / 1000, UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    zone = request.app[KITCHEN].zone  # the location's day, when no period is asked for
+    today = datetime.fromtimestamp(now_ms / 1000, zone).replace(hour=0, minute=0, second=0, microsecond=0)
     try:
         start = _instant(request, "start_date") or today
         end = _instant(request, "end_date") or (start + timedelta(days=1) - timedelta(seconds=1))

@@ -73,7 +73,9 @@ class Session:
 
 def _allowed(hub: Hub, channel: str) -> bool:
     branch = f"branch:{hub.branch_id}"
-    return channel in (branch, f"{branch}:kitchen") or (channel.startswith("session:") and len(channel) > 8)
+    if channel in (branch, f"{branch}:kitchen"):
+        return True
+    return (channel.startswith("session:") and len(channel) > 8) or (channel.startswith("device:") and len(channel) > 7)
 
 
 class Sessions:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
 from daemon.domain import kds_order as k
@@ -117,29 +117,46 @@ def _choice(spec: k.Choice) -> Checker:
     return check
 
 
-def _instant(spec: k.Instant) -> Checker:
+def _instant(spec: k.Instant, zone: tzinfo) -> Checker:
     earliest, latest, max_length = spec.earliest, spec.latest, spec.max_length
     fromisoformat = datetime.fromisoformat
     # Offsets are under a day: a date-time whose own year is strictly inside these is inside the window.
     safe_from, safe_to = (earliest + timedelta(days=1)).year + 1, (latest - timedelta(days=1)).year - 1
+    first_ms, end_ms = k.epoch_ms_of(earliest), k.epoch_ms_of(latest)
     window = f"from {earliest:%Y-%m-%dT%H:%M:%SZ} to before {latest:%Y-%m-%dT%H:%M:%SZ}"
+    wanted = (
+        "must be an ISO 8601 date-time (such as 2023-04-03T13:48:38.769Z; without a zone it is read in the "
+        "location's time zone) or epoch milliseconds; got "
+    )
+
+    def epoch_ms(ms: int, value: Any) -> str:
+        if not first_ms <= ms < end_ms:
+            raise Refused(f"must be {window} (epoch milliseconds {first_ms} to {end_ms - 1}); got {shown(value)}")
+        return k.iso_of_epoch_ms(ms)
 
     def check(value: Any, budget: list[int]) -> str:
-        instant = None
-        if value.__class__ is str and len(value) <= max_length:
-            try:
-                instant = fromisoformat(value)  # the common case, without parse_instant's second try
-            except ValueError:
-                instant = parse_instant(value)
-        if instant is None or instant.tzinfo is None:
-            raise Refused(
-                f"must be an ISO 8601 date-time with a zone, such as 2023-04-03T13:48:38.769Z; got {shown(value)}"
-            )
+        cls = value.__class__
+        if cls is int:
+            return epoch_ms(value, value)
+        if cls is not str or len(value) > max_length:
+            raise Refused(wanted + shown(value))
+        try:
+            instant = fromisoformat(value)  # the common case, without parse_instant's second try
+        except ValueError:
+            parsed = parse_instant(value)
+            if parsed is None:
+                if k.EPOCH_MS_TEXT.fullmatch(value):
+                    return epoch_ms(int(value), value)
+                raise Refused(wanted + shown(value)) from None
+            instant = parsed
+        stored: str = value
+        if instant.tzinfo is None:
+            instant, stored = k.iso_in_zone(instant, zone)
         # Aware date-times compare as instants, whatever their offsets: 0001-01-01T00:00:00+14:00, before
         # the first instant UTC can name, compares as earlier than the window without converting.
         if not safe_from <= instant.year <= safe_to and not earliest <= instant < latest:
             raise Refused(f"must be {window} once in UTC; got {shown(value)}")
-        return value  # type: ignore[no-any-return]
+        return stored
 
     return check
 
@@ -158,8 +175,8 @@ def _duration(spec: k.Duration) -> Checker:
     return check
 
 
-def _list(spec: k.ListOf) -> Checker:
-    element, max_items, unique = checker(spec.element), spec.max_items, spec.unique
+def _list(spec: k.ListOf, zone: tzinfo) -> Checker:
+    element, max_items, unique = checker(spec.element, zone), spec.max_items, spec.unique
     kind = "of strings"
     if isinstance(spec.element, k.Nested):
         kind = "of strings or objects" if spec.element.shape.shorthand else "of objects"
@@ -220,10 +237,10 @@ def _unknown(value: Any, budget: list[int], levels_left: int = k.UNKNOWN_DEPTH_M
             _unknown(child, budget, levels_left - 1)
 
 
-def careful(shape: k.Shape) -> ObjectChecker:
+def careful(shape: k.Shape, zone: tzinfo = UTC) -> ObjectChecker:
     """Every field through its own checker, in the order sent: the reference path, and the one that names
     what is wrong. `checker` puts a fast path in front of it that must give the same answers."""
-    checks = {name: checker(spec) for name, spec in shape.fields.items()}
+    checks = {name: checker(spec, zone) for name, spec in shape.fields.items()}
     required = tuple((name, getattr(shape.fields[name], "missing", "is required")) for name in shape.required)
     defaults = _defaults(shape)
     shorthand, keep_nulls = shape.shorthand, not shape.partial
@@ -270,7 +287,7 @@ def _defaults(shape: k.Shape) -> tuple[tuple[str, Any], ...]:
 _TEXT, _NAME, _LABEL, _WHOLE, _CHOICE, _FLAG, _OWN = range(7)
 
 
-def _fast_table(shape: k.Shape) -> dict[str, tuple[Any, ...]]:
+def _fast_table(shape: k.Shape, zone: tzinfo) -> dict[str, tuple[Any, ...]]:
     """Each field's kind for the fast path, with what it needs: bounds, the allowed set, or its own checker."""
     table: dict[str, tuple[Any, ...]] = {}
     for name, spec in shape.fields.items():
@@ -288,19 +305,19 @@ def _fast_table(shape: k.Shape) -> dict[str, tuple[Any, ...]]:
         elif isinstance(spec, k.Flag):
             table[name] = (_FLAG,)
         else:  # nested objects, lists, date-times, durations, formats
-            table[name] = (_OWN, checker(spec))
+            table[name] = (_OWN, checker(spec, zone))
     return table
 
 
-def _shape(shape: k.Shape) -> ObjectChecker:
+def _shape(shape: k.Shape, zone: tzinfo) -> ObjectChecker:
     """The careful path behind a fast one that only accepts. An object whose every field has its most common
     form (a short printable string, an in-range int, a canonical choice) is copied with one lookup per field
     and no call; anything else, right or wrong, takes the careful path, which names what is wrong.
     Validation is on the ingest hot path, and nearly every order is in the common form."""
-    careful_check = careful(shape)
+    careful_check = careful(shape, zone)
     if shape.partial:
         return careful_check  # partial updates are rare, and drop their nulls: no fast path to keep in step
-    table = _fast_table(shape)
+    table = _fast_table(shape, zone)
     required, defaults = shape.required, _defaults(shape)
     template = dict(defaults)
     shorthand = shape.shorthand or ""
@@ -367,12 +384,13 @@ def _shape(shape: k.Shape) -> ObjectChecker:
     return check
 
 
-def checker(spec: k.Field | k.Shape) -> Checker:
-    """The compiled check of a field (or a whole object) of the payload definition."""
+def checker(spec: k.Field | k.Shape, zone: tzinfo = UTC) -> Checker:
+    """The compiled check of a field (or a whole object) of the payload definition. `zone` is the location's
+    time zone, in which a date-time sent without one is read."""
     if isinstance(spec, k.Shape):
-        return _shape(spec)
+        return _shape(spec, zone)
     if isinstance(spec, k.Nested):
-        return _shape(spec.shape)
+        return _shape(spec.shape, zone)
     if isinstance(spec, k.Text):
         return _text(spec)
     if isinstance(spec, k.Whole):
@@ -382,7 +400,7 @@ def checker(spec: k.Field | k.Shape) -> Checker:
     if isinstance(spec, k.Choice):
         return _choice(spec)
     if isinstance(spec, k.Instant):
-        return _instant(spec)
+        return _instant(spec, zone)
     if isinstance(spec, k.Duration):
         return _duration(spec)
-    return _list(spec)
+    return _list(spec, zone)

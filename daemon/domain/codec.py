@@ -166,6 +166,9 @@ def order_to_json(o: Order) -> dict[str, Any]:
         "table_id": o.table_id,
         "table_number": o.table_number,
         "table_name": o.table_name,
+        "customer_arrived_ms": o.customer_arrived_ms,
+        "arrival_minutes": o.arrival_minutes,
+        "arrival_estimated_ms": o.arrival_estimated_ms,
     }
 
 
@@ -188,4 +191,7 @@ def order_from_json(d: Mapping[str, Any]) -> Order:
         table_id=d.get("table_id"),
         table_number=d.get("table_number"),
         table_name=d.get("table_name"),
+        customer_arrived_ms=d.get("customer_arrived_ms"),
+        arrival_minutes=d.get("arrival_minutes"),
+        arrival_estimated_ms=d.get("arrival_estimated_ms"),
     )

@@ -38,6 +38,7 @@ from daemon.domain.model import (
     TicketPriority,
     TicketStatus,
 )
+from daemon.domain.notices import apply_arrival_estimated, apply_customer_arrived
 from daemon.domain.settle import items_with_status, settle, void_tickets
 from daemon.domain.values import evolve, name_uuid
 
@@ -391,6 +392,8 @@ _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
     OrderEvents.COURSE_SKIPPED: _course_skipped,
     OrderEvents.TABLE_ASSIGNED: _table_assigned,
     OrderEvents.TABLE_CLEARED: _table_cleared,
+    OrderEvents.CUSTOMER_ARRIVED: apply_customer_arrived,
+    OrderEvents.ARRIVAL_ESTIMATED: apply_arrival_estimated,
 }
 
 TICKET_EVENT_OF_ACTION: dict[TicketAction, str] = {

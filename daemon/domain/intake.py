@@ -5,7 +5,9 @@ the payload's definition (kds_order), which the OpenAPI schemas come from too.""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
+from datetime import UTC, tzinfo
 from typing import Any
 
 from daemon.domain import kds_order as k
@@ -31,9 +33,14 @@ def _run(check: Checker, payload: Any) -> dict[str, Any]:
     return out
 
 
-_ORDER = checker(k.KDS_ORDER)
-_PARTIAL = checker(k.PARTIAL_KDS_ORDER)
 _CANCEL = checker(k.CANCEL_KDS_ORDER)
+
+
+@functools.lru_cache(maxsize=8)
+def _compiled(zone: tzinfo) -> tuple[Checker, Checker]:
+    """The order and partial-update checks for one time zone, compiled once: a location has one zone, so
+    this is one lookup per request."""
+    return checker(k.KDS_ORDER, zone), checker(k.PARTIAL_KDS_ORDER, zone)
 
 
 def order_id(payload: Any) -> str:
@@ -41,17 +48,17 @@ def order_id(payload: Any) -> str:
     return str(_run(_CANCEL, {"id": payload.get("id")} if isinstance(payload, Mapping) else payload)["id"])
 
 
-def check_order(payload: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def check_order(payload: Any, zone: tzinfo = UTC) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """A whole KdsOrder (create and full update): its fields without items, and its checked items
-    (mods in object form, unknown keys kept)."""
-    fields = _run(_ORDER, payload)
+    (mods in object form, unknown keys kept). A date-time without a zone is read in `zone`."""
+    fields = _run(_compiled(zone)[0], payload)
     items: list[dict[str, Any]] = fields.pop("items")
     return fields, items
 
 
-def check_partial(payload: Any) -> dict[str, Any]:
+def check_partial(payload: Any, zone: tzinfo = UTC) -> dict[str, Any]:
     """A partial update: only `id` is required; null or absent properties leave the order as it is."""
-    fields = _run(_PARTIAL, payload)
+    fields = _run(_compiled(zone)[1], payload)
     del fields["id"]
     # `items` is not a partial property: the order's items change only through itemsTo*, and the key must
     # not be stored over the order's own fields either (it would show in the order's echo).

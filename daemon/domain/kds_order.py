@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, tzinfo
 
 from daemon.domain.model import CourseHint, OrderMode
 
@@ -77,6 +77,36 @@ def parse_instant(text: str) -> datetime | None:
     return value if value.tzinfo is not None else None
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Epoch milliseconds sent as a string of digits: eleven digits reach back to 1973, sixteen past 2100, so no
+# ISO 8601 basic-format date ("20230403", eight digits) is ever read as one.
+EPOCH_MS_TEXT = re.compile(r"[0-9]{11,16}")
+
+
+def epoch_ms_of(instant: datetime) -> int:
+    """An aware date-time as epoch milliseconds (whole ones, truncated), exactly: no float arithmetic."""
+    delta = instant - EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+
+
+def iso_of_epoch_ms(ms: int) -> str:
+    """Epoch milliseconds as the APIs write instants: ISO 8601 in UTC with milliseconds and a Z."""
+    moment = EPOCH + timedelta(milliseconds=ms)
+    return f"{moment:%Y-%m-%dT%H:%M:%S}.{ms % 1000:03d}Z"
+
+
+def iso_in_zone(local: datetime, zone: tzinfo) -> tuple[datetime, str]:
+    """A local date-time (no zone) read in the location's zone, and its ISO 8601 text with that offset.
+
+    Ambiguous wall times (the repeated hour when clocks go back) are the first of the two, and times in the
+    skipped hour take the offset from before the change: Python's `fold=0`, which is what a person reading the
+    wall clock means more often than not, and what most POS libraries' local times were made from."""
+    aware = local.replace(tzinfo=zone)
+    micro = aware.microsecond
+    spec = "seconds" if micro == 0 else "milliseconds" if micro % 1000 == 0 else "microseconds"
+    return aware, aware.isoformat(timespec=spec)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Text:
     """A string. A number is accepted too, and kept as its decimal text: POS systems send ids and prices
@@ -126,7 +156,10 @@ class Choice:
 
 @dataclass(frozen=True, kw_only=True)
 class Instant:
-    """An ISO 8601 date-time with a zone ("Z" or an offset), within [earliest, latest) once in UTC."""
+    """A moment within [earliest, latest) once in UTC, in any of the forms POS software sends: ISO 8601 with a
+    zone ("Z" or an offset; kept as sent), ISO 8601 local time without one (read in the location's time zone
+    and kept with that zone's offset), or epoch milliseconds (a JSON integer, or a string of 11 to 16 digits;
+    kept as ISO 8601 in UTC). Every stored form is ISO 8601 with a zone, so every reader parses one form."""
 
     earliest: datetime = EARLIEST
     latest: datetime = LATEST

@@ -1,1 +1,1 @@
-"""Reactions: what the daemon does because state changed or time passed (the kitchen clock, …)."""
+"""Reactions: side effects of committed state changes, each in a module of its own."""

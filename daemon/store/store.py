@@ -27,6 +27,7 @@ from daemon.domain.floor import FLOOR, Floor, apply_floor, floor_from_json, floo
 from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
+from daemon.domain.notices import NOTICE, apply_notice, notices_from_json, notices_to_json
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
 from daemon.domain.tables import TABLE, TableState, apply_table, table_from_json, table_to_json
 from daemon.domain.webhooks import WEBHOOKS, apply_webhooks, webhooks_from_json, webhooks_to_json
@@ -61,6 +62,7 @@ KINDS: dict[str, AggregateKind] = {
     WEBHOOKS: AggregateKind(apply_webhooks, webhooks_to_json, webhooks_from_json),
     FLOOR: AggregateKind(apply_floor, floor_to_json, floor_from_json),
     TABLE: AggregateKind(apply_table, table_to_json, table_from_json, updated_ms=lambda t: t.updated_ms),
+    NOTICE: AggregateKind(apply_notice, notices_to_json, notices_from_json),
 }
 DEFAULT_RETENTION_MS = 24 * 3600 * 1000
 # A snapshot of an aggregate's state is written every this many events, and whenever it stops being live

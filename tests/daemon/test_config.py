@@ -101,6 +101,12 @@ def test_file_environment_and_flags_in_that_order(tmp_path: Path) -> None:
         ('[[stations]]\nid = "expo"\nname = "Expo"\nkind = "expo"\n', "stations"),
         ('[location]\nlocation_id = ""\n', "location.location_id"),
         ('log_level = "LOUD"\n', "log_level"),
+        ('[location]\ntimezone = "Mars/Olympus_Mons"\n', "location.timezone"),
+        ('[location]\ntimezone = "../../etc/passwd"\n', "location.timezone"),
+        ("[fresh_lan]\ntcp_port = 70000\n", "fresh_lan.tcp_port"),
+        ('[fresh_lan]\nallow = ["10.0.0.0/33"]\n', "fresh_lan.allow[0]"),
+        ('[fresh_lan]\nbroadcast_to = ["::1"]\n', "fresh_lan.broadcast_to[0]"),
+        ("[fresh_lan]\nenable = true\n", "fresh_lan.enable"),
     ],
 )
 def test_invalid_configuration_names_the_key(tmp_path: Path, toml: str, key: str) -> None:

@@ -121,3 +121,11 @@ async def test_bad_period_is_400_naming_the_field(client: TestClient, manager: d
 
     assert (bad.status, (await bad.json())["error"]["field"]) == (400, "start_date")
     assert (backwards.status, (await backwards.json())["error"]["field"]) == (400, "end_date")
+
+
+async def test_the_default_period_is_the_location_s_today(client: TestClient, manager: dict[str, str]) -> None:
+    body = await (await client.get(f"/api/v1/tables/{LOC}/turnover", headers=manager)).json()
+
+    assert body["period"]["start"].startswith("2026-09-21T00:00:00")  # the test clock's day
+    assert body["period"]["end"].startswith("2026-09-21T23:59:59")
+    assert body["metrics"]["total_turns"] == 0

@@ -45,7 +45,9 @@ def test_missing_required_item_field_is_named(key: str) -> None:
     [
         ({"mode": "Takeaway"}, "mode"),
         ({"time": "yesterday"}, "time"),
-        ({"time": "2023-04-03T13:48:38"}, "time"),  # no zone: ambiguous
+        ({"time": "2023-04-03T13:48:38+25:00"}, "time"),  # no such offset
+        ({"time": True}, "time"),
+        ({"time": 1.5e12}, "time"),  # epoch milliseconds are whole
         ({"pickupTime": "2023-13-03T13:48:38Z"}, "pickupTime"),
         ({"phoneNumber": "615-555-1234"}, "phoneNumber"),
         ({"prepTimeDuration": "30 minutes"}, "prepTimeDuration"),
