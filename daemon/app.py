@@ -12,6 +12,10 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from daemon.api import (
+    coursing_config,
+    coursing_orders,
+    coursing_tables,
+    coursing_templates,
     health,
     integrator,
     kds_information,
@@ -27,6 +31,8 @@ from daemon.api import (
 )
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
 from daemon.api.context import CONFIG, HUB, KITCHEN, STORE, Kitchen
+from daemon.api.coursing_state import NOW_MS
+from daemon.api.coursing_state import pacing as coursing_pacing
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
 from daemon.api.records import READ_SKIPS, ReadSkips
@@ -38,6 +44,7 @@ from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
 from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
+from daemon.reactions.kitchen_clock import KITCHEN_CLOCK, KitchenClock, kitchen_clock_ctx
 from daemon.reactions.notification_results import ResultSender, result_rule
 from daemon.reactions.webhooks import WebhookDispatcher, WebhookSettings, webhook_rule
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
@@ -79,16 +86,22 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[STORE] = store
     app[READ_SKIPS] = ReadSkips()
     app[INTEGRATION_TOKENS] = tokens
-    hub = Hub(kitchen.location_id, renderer(kitchen.tenant_id, kitchen.location_id))
+    hub = Hub(
+        kitchen.location_id,
+        renderer(kitchen.tenant_id, kitchen.location_id, lambda: coursing_pacing(store, kitchen.location_id)),
+    )
     store.subscribe(hub.publish)
     store.add_rule(result_rule(device.id))
     app[NOTIFICATION_RESULTS] = ResultSender(store.journal, now_ms)
     app[HUB] = hub
+    app[NOW_MS] = now_ms
+    app[KITCHEN_CLOCK] = KitchenClock(store, kitchen.location_id, now_ms)
     app.cleanup_ctx.append(_store_ctx)
     # Webhook deliveries: the rule records them with the events; the dispatcher (after the store opened)
     # sends them. Registered before any write, so no event of this run goes unexamined.
     store.add_rule(webhook_rule(store, kitchen.tenant_id, kitchen.location_id))
     app.cleanup_ctx.append(_webhooks_ctx)
+    app.cleanup_ctx.append(kitchen_clock_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
     app.cleanup_ctx.append(_notification_results_ctx)
     websocket.add_shutdown(app)
@@ -102,6 +115,10 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         tables.routes,
         tables_manage.routes,
         webhooks.routes,
+        coursing_orders.routes,
+        coursing_templates.routes,
+        coursing_tables.routes,
+        coursing_config.routes,
     ):
         app.add_routes(table)
     integrator.add_routes(app)

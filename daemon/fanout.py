@@ -17,7 +17,11 @@ from daemon.domain.floor import FLOOR
 from daemon.domain.model import Order
 from daemon.domain.notices import NoticeEvents
 from daemon.domain.setup import SETUP
+from daemon.domain.table_sync import SyncEvents
 from daemon.domain.tables import TABLE
+from daemon.domain.templates import TemplateEvents
+from daemon.domain.timing_alerts import AlertEvents
+from daemon.domain.timing_config import ConfigEvents
 from daemon.domain.webhooks import WEBHOOKS
 
 log = logging.getLogger(__name__)
@@ -41,6 +45,24 @@ MESSAGE_OF_EVENT = {
     OrderEvents.COURSE_FIRED: "course:updated",
     OrderEvents.COURSE_HELD: "course:updated",
     OrderEvents.COURSE_SKIPPED: "course:updated",
+    OrderEvents.COURSE_COMPLETED: "course:updated",
+    OrderEvents.COURSE_PROGRESSED: "course:updated",
+    OrderEvents.COURSE_READIED: "course:updated",
+    OrderEvents.COURSE_SERVED: "course:updated",
+    OrderEvents.COURSE_SCHEDULED: "course:updated",
+    OrderEvents.PACE_SET: "pace:updated",
+    AlertEvents.RAISED: "alert:new",
+    AlertEvents.ACKNOWLEDGED: "alert:acknowledged",
+    TemplateEvents.CREATED: "template:updated",
+    TemplateEvents.UPDATED: "template:updated",
+    TemplateEvents.DELETED: "template:updated",
+    TemplateEvents.TIMING_SET: "template:updated",
+    ConfigEvents.UPDATED: "coursing_config:updated",
+    SyncEvents.CREATED: "table_sync:updated",
+    SyncEvents.DELETED: "table_sync:updated",
+    SyncEvents.ORDER_ADDED: "table_sync:updated",
+    SyncEvents.ORDER_REMOVED: "table_sync:updated",
+    SyncEvents.ADVANCED: "table_sync:updated",
     OrderEvents.CUSTOMER_ARRIVED: "notification:customer_arrived",
     OrderEvents.ARRIVAL_ESTIMATED: "notification:estimated_arrival",
     NoticeEvents.SENT: "notification:message",

@@ -8,6 +8,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from daemon.api.context import Kitchen
+from daemon.api.coursing_state import kitchen_of
 from daemon.domain import commands, intake
 from daemon.domain.events import ORDER, Actor
 from daemon.store.store import Store
@@ -18,7 +19,7 @@ Command = Callable[[Store, Kitchen, Any, Sequence[str], Actor], Awaitable[str]]
 async def create_order(store: Store, kitchen: Kitchen, body: Any, devices: Sequence[str], actor: Actor) -> str:
     """POST /integrators/kds-orders: a new order on `devices`; a repeated id is OrderExists (409)."""
     fields, items = intake.check_order(body, kitchen.zone)
-    setup = store.setup(kitchen.location_id).kitchen
+    setup = kitchen_of(store, kitchen.location_id)  # routing, and the coursing templates (rule 2)
     oid: str = fields["id"]
     targets = list(devices)
     await store.execute(ORDER, oid, lambda s: commands.create_order(s, fields, items, targets, setup), actor)
@@ -28,7 +29,7 @@ async def create_order(store: Store, kitchen: Kitchen, body: Any, devices: Seque
 async def update_order(store: Store, kitchen: Kitchen, body: Any, devices: Sequence[str], actor: Actor) -> str:
     """PUT /integrators/kds-orders: the whole order again; items matched by lineId."""
     fields, items = intake.check_order(body, kitchen.zone)
-    setup = store.setup(kitchen.location_id).kitchen
+    setup = kitchen_of(store, kitchen.location_id)  # routing, and the coursing templates (rule 2)
     oid: str = fields["id"]
     await store.execute(ORDER, oid, lambda s: commands.replace_order(s, fields, items, setup), actor)
     return oid
@@ -38,7 +39,7 @@ async def partial_update_order(store: Store, kitchen: Kitchen, body: Any, device
     """PUT /integrators/kds-orders/partial: only what was sent changes."""
     oid = intake.order_id(body)
     patch = intake.check_partial(body, kitchen.zone)
-    setup = store.setup(kitchen.location_id).kitchen
+    setup = kitchen_of(store, kitchen.location_id)  # routing, and the coursing templates (rule 2)
     await store.execute(ORDER, oid, lambda s: commands.patch_order(s, oid, patch, setup), actor)
     return oid
 

@@ -6,6 +6,7 @@ from typing import Any
 
 from aiohttp import web
 
+from daemon.api import coursing_openapi
 from daemon.api.schemas import components
 from daemon.api.tables_openapi import tables_paths
 
@@ -333,6 +334,7 @@ def document() -> dict[str, Any]:
         },
     }
     paths.update(tables_paths())
+    paths.update(coursing_openapi.paths())
     return {
         "openapi": "3.1.0",
         "info": {"title": "Heard kitchen APIs", "version": "1.0.0"},
@@ -342,7 +344,7 @@ def document() -> dict[str, Any]:
                 "bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"},
                 "integrationToken": {"type": "apiKey", "in": "header", "name": "x-integration-token"},
             },
-            "schemas": components(),
+            "schemas": {**components(), **coursing_openapi.schemas()},
         },
     }
 

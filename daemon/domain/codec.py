@@ -11,6 +11,7 @@ from daemon.domain.model import (
     Item,
     ItemFlag,
     ItemStatus,
+    MealPace,
     Modifier,
     Order,
     OrderStatus,
@@ -131,6 +132,10 @@ def course_to_json(c: Course) -> dict[str, Any]:
         "completed_ms": c.completed_ms,
         "served_ms": c.served_ms,
         "updated_ms": c.updated_ms,
+        "notes": c.notes,
+        "template_id": c.template_id,
+        "fire_at_ms": c.fire_at_ms,
+        "auto": c.auto,
     }
 
 
@@ -146,7 +151,24 @@ def course_from_json(d: Mapping[str, Any]) -> Course:
         completed_ms=d.get("completed_ms"),
         served_ms=d.get("served_ms"),
         updated_ms=int(d.get("updated_ms") or 0),
+        notes=d.get("notes"),
+        template_id=d.get("template_id"),
+        fire_at_ms=d.get("fire_at_ms"),
+        auto=bool(d.get("auto")),
     )
+
+
+def pace_to_json(p: MealPace | None) -> dict[str, Any] | None:
+    if p is None:
+        return None
+    return {"pace": p.pace, "custom_gap_minutes": p.custom_gap_minutes, "set_by": p.set_by, "set_ms": p.set_ms}
+
+
+def pace_from_json(d: Mapping[str, Any] | None) -> MealPace | None:
+    if not d:
+        return None
+    gap = d.get("custom_gap_minutes")
+    return MealPace(str(d["pace"]), int(gap) if gap is not None else None, d.get("set_by"), int(d.get("set_ms") or 0))
 
 
 def order_to_json(o: Order) -> dict[str, Any]:
@@ -166,6 +188,7 @@ def order_to_json(o: Order) -> dict[str, Any]:
         "table_id": o.table_id,
         "table_number": o.table_number,
         "table_name": o.table_name,
+        "pace": pace_to_json(o.pace),
         "customer_arrived_ms": o.customer_arrived_ms,
         "arrival_minutes": o.arrival_minutes,
         "arrival_estimated_ms": o.arrival_estimated_ms,
@@ -191,6 +214,7 @@ def order_from_json(d: Mapping[str, Any]) -> Order:
         table_id=d.get("table_id"),
         table_number=d.get("table_number"),
         table_name=d.get("table_name"),
+        pace=pace_from_json(d.get("pace")),
         customer_arrived_ms=d.get("customer_arrived_ms"),
         arrival_minutes=d.get("arrival_minutes"),
         arrival_estimated_ms=d.get("arrival_estimated_ms"),

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from daemon.domain.courses import course_name, course_number, initial_status
+from daemon.domain.courses import course_name, course_number, starting, template_of
 from daemon.domain.errors import OrderExists, OrderNotFound, TicketNotFound
 from daemon.domain.events import ORDER, Change, OrderEvents
 from daemon.domain.fold import TICKET_EVENT_OF_ACTION, item_id
@@ -116,11 +116,19 @@ def new_courses(
     hints: dict[int, list[str | None]] = {}
     for item in items:
         hints.setdefault(int(item["course"]), []).append(item.get("courseStatus"))
-    return [
-        {"number": n, "name": course_name(n, templates), "status": initial_status(n, h, templates).value}
-        for n, h in sorted(hints.items())
-        if n not in known
-    ]
+    specs = []
+    for n, h in sorted(hints.items()):
+        if n in known:
+            continue
+        status, auto = starting(n, h, templates)
+        template = template_of(n, templates)
+        spec: dict[str, Any] = {"number": n, "name": course_name(n, templates), "status": status.value}
+        if auto:
+            spec["auto"] = True
+        if template is not None and template.id is not None:
+            spec["template"] = template.id
+        specs.append(spec)
+    return specs
 
 
 def create_order(

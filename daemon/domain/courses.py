@@ -34,14 +34,31 @@ def course_name(number: int, templates: Sequence[CourseTemplate]) -> str:
     return f"Course {number}"
 
 
+def template_of(number: int, templates: Sequence[CourseTemplate]) -> CourseTemplate | None:
+    return next((t for t in templates if t.number == number), None)
+
+
 def initial_status(number: int, hints: Iterable[str | None], templates: Sequence[CourseTemplate]) -> CourseStatus:
     """A fire from the POS wins over a hold (no food waits by mistake); else the template decides."""
+    return starting(number, hints, templates)[0]
+
+
+def starting(
+    number: int, hints: Iterable[str | None], templates: Sequence[CourseTemplate]
+) -> tuple[CourseStatus, bool]:
+    """A course's first status, and whether the kitchen clock may fire it (rule 2).
+
+    A template with auto_fire (and not hold_by_default) starts its course held *for the clock*: the
+    course waits for its paced time (rule 9) instead of reaching the line with the one before it.
+    A hold from the POS or a hold_by_default template waits for a person."""
     seen = {h for h in hints if h}
     if seen & {CourseHint.FIRE, CourseHint.STRAIGHT_FIRE, CourseHint.PICKUP}:
-        return CourseStatus.FIRED
+        return CourseStatus.FIRED, False
     if CourseHint.HOLD in seen:
-        return CourseStatus.HELD
-    template = next((t for t in templates if t.number == number), None)
+        return CourseStatus.HELD, False
+    template = template_of(number, templates)
     if template is not None and template.hold_by_default:
-        return CourseStatus.HELD
-    return CourseStatus.FIRED
+        return CourseStatus.HELD, False
+    if template is not None and template.auto_fire:
+        return CourseStatus.HELD, True
+    return CourseStatus.FIRED, False

@@ -96,6 +96,12 @@ class OrderEvents:
     COURSE_SKIPPED = "course.skipped"
     TABLE_ASSIGNED = "order.table_assigned"  # the tables API seated this order's party
     TABLE_CLEARED = "order.table_cleared"  # ...and they left: the order is no longer at a table
+    COURSE_COMPLETED = "course.completed"
+    COURSE_PROGRESSED = "course.progressed"
+    COURSE_READIED = "course.readied"
+    COURSE_SERVED = "course.served"
+    COURSE_SCHEDULED = "course.scheduled"
+    PACE_SET = "order.pace_set"
     CUSTOMER_ARRIVED = "order.customer_arrived"  # Fresh's customer-arrived notification (daemon.domain.notices)
     ARRIVAL_ESTIMATED = "order.arrival_estimated"  # Fresh's estimated-arrival-update
 

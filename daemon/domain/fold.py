@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from daemon.domain.codec import item_from_json
+from daemon.domain.course_fold import COURSE_HANDLERS
 from daemon.domain.errors import (
     Conflict,
     CourseNotFound,
@@ -136,7 +137,16 @@ def _new_courses(courses: Mapping[int, Course], specs: Iterable[Mapping[str, Any
             continue
         status = CourseStatus(spec["status"])
         fired_ms = at_ms if status is CourseStatus.FIRED else None
-        out[number] = Course(number, str(spec["name"]), status, fired_ms=fired_ms, updated_ms=at_ms)
+        template = spec.get("template")
+        out[number] = Course(
+            number,
+            str(spec["name"]),
+            status,
+            fired_ms=fired_ms,
+            updated_ms=at_ms,
+            template_id=str(template) if template is not None else None,
+            auto=bool(spec.get("auto")),
+        )
     return out
 
 
@@ -320,16 +330,25 @@ def _course(order: Order, event: Event) -> Course:
 
 
 def _course_fired(order: Order, event: Event) -> Order:
-    _refuse_if_canceled(order)
+    p = event.payload
     course = _course(order, event)
+    if p.get("fact") and (order.canceled or course.status is not CourseStatus.HELD):
+        # A timer's fire (deterministic fact id) that another device or an earlier pass already made,
+        # or that a person overtook: the same fact, merged, not a refusal to record.
+        return order
+    _refuse_if_canceled(order)
     if course.status is not CourseStatus.HELD:
-        raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_FIRED")
+        code = "COURSE_ALREADY_COMPLETE" if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED) else None
+        raise Conflict(f"course {course.number} is already {course.status.value}", code=code or "COURSE_ALREADY_FIRED")
+    fire_at = p.get("fire_at_ms")
     fired = evolve(
         course,
         status=CourseStatus.FIRED,
         fired_ms=event.at_ms,
-        fired_by=event.payload.get("by") or event.actor.sub,
+        fired_by=p.get("by") or event.actor.sub,
         hold_reason=None,
+        notes=p.get("notes") if p.get("notes") is not None else course.notes,
+        fire_at_ms=int(fire_at) if fire_at is not None else course.fire_at_ms,
         updated_ms=event.at_ms,
     )
     return evolve(order, courses={**order.courses, course.number: fired})
@@ -340,7 +359,15 @@ def _course_held(order: Order, event: Event) -> Order:
     course = _course(order, event)
     if course.status in (CourseStatus.COMPLETE, CourseStatus.SKIPPED):
         raise Conflict(f"course {course.number} is already {course.status.value}", code="COURSE_ALREADY_COMPLETE")
-    held = evolve(course, status=CourseStatus.HELD, hold_reason=event.payload.get("reason"), updated_ms=event.at_ms)
+    # A person's hold waits for a person: the clock no longer fires it, and a stagger is called off.
+    held = evolve(
+        course,
+        status=CourseStatus.HELD,
+        hold_reason=event.payload.get("reason"),
+        auto=False,
+        fire_at_ms=None,
+        updated_ms=event.at_ms,
+    )
     return evolve(order, courses={**order.courses, course.number: held})
 
 
@@ -392,6 +419,7 @@ _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
     OrderEvents.COURSE_SKIPPED: _course_skipped,
     OrderEvents.TABLE_ASSIGNED: _table_assigned,
     OrderEvents.TABLE_CLEARED: _table_cleared,
+    **COURSE_HANDLERS,
     OrderEvents.CUSTOMER_ARRIVED: apply_customer_arrived,
     OrderEvents.ARRIVAL_ESTIMATED: apply_arrival_estimated,
 }

@@ -239,6 +239,22 @@ class Course(msgspec.Struct, frozen=True, gc=False):
     completed_ms: int | None = None
     served_ms: int | None = None
     updated_ms: int = 0
+    # Coursing (ARCHITECTURE §4 rule 9): the template the course came from, the note given when it was
+    # fired, when it is scheduled to fire (a stagger, or the clock's fire), and whether the kitchen
+    # clock may fire it (a template's auto_fire; a person's hold takes that away).
+    notes: str | None = None
+    template_id: str | None = None
+    fire_at_ms: int | None = None
+    auto: bool = False
+
+
+class MealPace(msgspec.Struct, frozen=True, gc=False):
+    """How fast an order's courses follow each other (coursing seed, Meal Pacing)."""
+
+    pace: str
+    custom_gap_minutes: int | None = None
+    set_by: str | None = None
+    set_ms: int = 0
 
 
 class Order(msgspec.Struct, frozen=True, gc=False):
@@ -258,6 +274,7 @@ class Order(msgspec.Struct, frozen=True, gc=False):
     table_id: str | None = None  # the table whose party this order is (tables API: assign / clear)
     table_number: str | None = None
     table_name: str | None = None
+    pace: MealPace | None = None
     customer_arrived_ms: int | None = None  # the POS said the customer is here (a banner on the order)
     arrival_minutes: int | None = None  # the POS's latest estimate: minutes until the customer arrives…
     arrival_estimated_ms: int | None = None  # …counted from when it was sent
@@ -336,3 +353,4 @@ class CourseTemplate(msgspec.Struct, frozen=True, gc=False):
     hold_by_default: bool = False
     auto_fire: bool = False
     default_delay_minutes: int | None = None
+    id: str | None = None  # the coursing API's template id; None for the built-in defaults

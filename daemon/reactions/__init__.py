@@ -1,1 +1,2 @@
-"""Reactions: side effects of committed state changes, each in a module of its own."""
+"""Reactions: what the daemon does because state changed or time passed, each in a module of its own
+(the kitchen clock, notification results, …)."""

@@ -40,6 +40,8 @@ POLICY: dict[str, frozenset[str]] = {
     # seeds; the manager roles of the tables seed's list.
     "tables:manage": MANAGERS | frozenset({"platform_admin", "system_admin"}),
     "webhooks:manage": MANAGERS | frozenset({"platform_admin", "system_admin"}),
+    # coursing: template and timing-config changes are for managers and owners (issue 16).
+    "coursing:manage": frozenset({"manager", "owner", "super_admin"}),
     # tables seed, verbatim.
     "tables": frozenset(
         {

@@ -29,7 +29,11 @@ from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
 from daemon.domain.notices import NOTICE, apply_notice, notices_from_json, notices_to_json
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
+from daemon.domain.table_sync import TABLE_SYNCS, apply_syncs, syncs_from_json, syncs_to_json
 from daemon.domain.tables import TABLE, TableState, apply_table, table_from_json, table_to_json
+from daemon.domain.templates import TEMPLATES, apply_templates, book_from_json, book_to_json
+from daemon.domain.timing_alerts import TIMING_ALERTS, alerts_from_json, alerts_to_json, apply_alerts
+from daemon.domain.timing_config import TIMING_CONFIG, apply_config, config_from_json, config_to_json
 from daemon.domain.webhooks import WEBHOOKS, apply_webhooks, webhooks_from_json, webhooks_to_json
 from daemon.store.journal import Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
@@ -62,6 +66,10 @@ KINDS: dict[str, AggregateKind] = {
     WEBHOOKS: AggregateKind(apply_webhooks, webhooks_to_json, webhooks_from_json),
     FLOOR: AggregateKind(apply_floor, floor_to_json, floor_from_json),
     TABLE: AggregateKind(apply_table, table_to_json, table_from_json, updated_ms=lambda t: t.updated_ms),
+    TEMPLATES: AggregateKind(apply_templates, book_to_json, book_from_json),
+    TIMING_CONFIG: AggregateKind(apply_config, config_to_json, config_from_json),
+    TABLE_SYNCS: AggregateKind(apply_syncs, syncs_to_json, syncs_from_json),
+    TIMING_ALERTS: AggregateKind(apply_alerts, alerts_to_json, alerts_from_json),
     NOTICE: AggregateKind(apply_notice, notices_to_json, notices_from_json),
 }
 DEFAULT_RETENTION_MS = 24 * 3600 * 1000
