@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from aiohttp import web
 
 from daemon.api import (
+    bumpbars,
     coursing_config,
     coursing_orders,
     coursing_tables,
@@ -22,6 +23,7 @@ from daemon.api import (
     kds_notifications,
     kitchen_orders,
     openapi,
+    printers,
     stations,
     tables,
     tables_manage,
@@ -36,6 +38,8 @@ from daemon.api.coursing_state import pacing as coursing_pacing
 from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
 from daemon.api.records import READ_SKIPS, ReadSkips
+from daemon.bumpbars.actions import BumpBarActions
+from daemon.bumpbars.runtime import BUMPBARS, BumpBars, bumpbars_ctx
 from daemon.config import Config
 from daemon.domain.dining_demo import demo_dining_room
 from daemon.domain.floor import FLOOR
@@ -46,6 +50,8 @@ from daemon.fresh_lan import door as fresh_lan
 from daemon.identity import load_or_create_device
 from daemon.reactions.kitchen_clock import KITCHEN_CLOCK, KitchenClock, kitchen_clock_ctx
 from daemon.reactions.notification_results import ResultSender, result_rule
+from daemon.reactions.printing import PRINTING, Printing, printing_ctx
+from daemon.reactions.safety_net import SAFETY_NET, SafetyNet, safety_net_ctx
 from daemon.reactions.webhooks import WebhookDispatcher, WebhookSettings, webhook_rule
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
@@ -103,6 +109,12 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app.cleanup_ctx.append(_webhooks_ctx)
     app.cleanup_ctx.append(kitchen_clock_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
+    app[PRINTING] = Printing(config, store, kitchen.location_id, now_ms)
+    app.cleanup_ctx.append(printing_ctx)
+    app[SAFETY_NET] = SafetyNet(app[PRINTING], store, config.printing, now_ms)
+    app.cleanup_ctx.append(safety_net_ctx)
+    app[BUMPBARS] = BumpBars(config, BumpBarActions(store))
+    app.cleanup_ctx.append(bumpbars_ctx)
     app.cleanup_ctx.append(_notification_results_ctx)
     websocket.add_shutdown(app)
     for table in (
@@ -115,6 +127,8 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         tables.routes,
         tables_manage.routes,
         webhooks.routes,
+        bumpbars.routes,
+        printers.routes,
         coursing_orders.routes,
         coursing_templates.routes,
         coursing_tables.routes,

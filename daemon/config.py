@@ -105,11 +105,33 @@ class RoutingRuleConfig:
 @dataclass(frozen=True)
 class PrinterConfig:
     id: str
-    kind: str = "file"  # file | network | usb | serial (drivers arrive with the hardware issue)
-    path: str | None = None
+    kind: str = "file"  # file | network | usb | serial
+    path: str | None = None  # file (relative: in the data directory), usb (/dev/usb/lp0), serial (/dev/ttyUSB0)
     host: str | None = None
     port: int = 9100
     backup_for: str | None = None
+    profile: str = "default"  # a python-escpos profile name: columns, cutter, second colour
+    failover_after_seconds: int = 20  # how long a job waits on a dead printer before its backup takes it
+    baudrate: int = 9600  # serial printers
+
+
+@dataclass(frozen=True)
+class PrintingConfig:
+    # A ticket no screen of its station has seen within this prints (the safety net); 0 turns it off.
+    unseen_after_seconds: int = 60
+    # Where an unseen ticket prints when its station has no printer; None: this device's first printer.
+    unseen_printer: str | None = None
+
+
+@dataclass(frozen=True)
+class BumpBarConfig:
+    id: str
+    station: str
+    kind: str = "serial"  # keyboard | evdev | serial
+    path: str | None = None  # evdev: /dev/input/by-id/…-event-kbd; serial: /dev/ttyUSB0
+    baudrate: int = 9600
+    layout: str = "10-key"  # the default key map: 10-key or 20-key (docs/bumpbars.md)
+    keys: dict[str, str] = field(default_factory=dict)  # key spec → action, on top of the layout
 
 
 @dataclass(frozen=True)
@@ -145,6 +167,8 @@ class Config:
     printers: tuple[PrinterConfig, ...] = ()
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     demo_dining_room: bool = False  # the embedded demo seeds a small dining room (tables API) on first start
+    printing: PrintingConfig = field(default_factory=PrintingConfig)
+    bumpbars: tuple[BumpBarConfig, ...] = ()
     fresh_lan: FreshLanConfig = field(default_factory=FreshLanConfig)
 
     @property
@@ -341,9 +365,58 @@ def _check(config: Config) -> None:
             raise ConfigError(f"routing[{i}]", "needs exactly one of menu_item_id, category, name_pattern, default")
         if rule.name_pattern is not None and (error := pattern_error(rule.name_pattern)):
             raise ConfigError(f"routing[{i}].name_pattern", f"not a valid pattern: {error}")
+    _check_printers(config)
+    _check_bumpbars(config, ids)
+
+
+def _check_printers(config: Config) -> None:
+    from drivers.printers.escpos_lib import profile_known
+
+    ids = [p.id for p in config.printers]
     for i, printer in enumerate(config.printers):
+        key = f"printers[{i}]"
+        if ids.count(printer.id) > 1:
+            raise ConfigError(f"{key}.id", f"duplicate printer id {printer.id!r}")
         if printer.kind not in ("file", "network", "usb", "serial"):
-            raise ConfigError(f"printers[{i}].kind", "must be file, network, usb or serial")
+            raise ConfigError(f"{key}.kind", "must be file, network, usb or serial")
+        if printer.kind == "network" and not printer.host:
+            raise ConfigError(f"{key}.host", "a network printer needs a host")
+        if printer.kind != "network" and not printer.path:
+            raise ConfigError(f"{key}.path", f"a {printer.kind} printer needs a path")
+        if printer.backup_for is not None and (printer.backup_for not in ids or printer.backup_for == printer.id):
+            raise ConfigError(f"{key}.backup_for", f"no other printer with id {printer.backup_for!r}")
+        if not profile_known(printer.profile):
+            raise ConfigError(f"{key}.profile", f"python-escpos knows no profile {printer.profile!r}")
+        if printer.failover_after_seconds < 1:
+            raise ConfigError(f"{key}.failover_after_seconds", "must be at least 1")
+    if config.printing.unseen_after_seconds < 0:
+        raise ConfigError("printing.unseen_after_seconds", "must be 0 (off) or more")
+    unseen = config.printing.unseen_printer
+    if unseen is not None and unseen not in ids:
+        raise ConfigError("printing.unseen_printer", f"no printer with id {unseen!r}")
+
+
+def _check_bumpbars(config: Config, stations: list[str]) -> None:
+    from drivers.bumpbars.keymap import KeyMap, KeyMapError, default_keymap
+
+    ids = [b.id for b in config.bumpbars]
+    for i, bar in enumerate(config.bumpbars):
+        key = f"bumpbars[{i}]"
+        if ids.count(bar.id) > 1:
+            raise ConfigError(f"{key}.id", f"duplicate bump bar id {bar.id!r}")
+        if bar.kind not in ("keyboard", "evdev", "serial"):
+            raise ConfigError(f"{key}.kind", "must be keyboard, evdev or serial")
+        if bar.kind != "keyboard" and not bar.path:
+            raise ConfigError(f"{key}.path", f"a {bar.kind} bar needs a path")
+        if stations and bar.station not in stations:
+            raise ConfigError(f"{key}.station", f"no station with id {bar.station!r}")
+        if not isinstance(bar.keys, dict) or not all(isinstance(v, str) for v in bar.keys.values()):
+            raise ConfigError(f"{key}.keys", 'must be a table of key = "action"')
+        try:
+            KeyMap.from_specs(bar.keys, default_keymap(bar.layout))
+        except KeyMapError as exc:
+            where = "keys" if bar.layout in ("10-key", "20-key") else "layout"
+            raise ConfigError(f"{key}.{where}", str(exc)) from None
 
 
 def _check_fresh_lan(lan: FreshLanConfig) -> None:

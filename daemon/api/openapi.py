@@ -7,6 +7,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon.api import coursing_openapi
+from daemon.api.openapi_hardware import bumpbar_paths, printer_paths
 from daemon.api.schemas import components
 from daemon.api.tables_openapi import tables_paths
 
@@ -334,6 +335,8 @@ def document() -> dict[str, Any]:
         },
     }
     paths.update(tables_paths())
+    paths.update(bumpbar_paths())
+    paths.update(printer_paths())
     paths.update(coursing_openapi.paths())
     return {
         "openapi": "3.1.0",

@@ -19,6 +19,7 @@ from aiohttp.test_utils import TestClient
 
 from daemon.api import websocket
 from daemon.api.context import CONFIG, HUB
+from daemon.config import DEMO
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
 from tests.conftest import SEED_ORDER
 from tests.daemon.api.test_websocket import KITCHEN, _receive
@@ -48,7 +49,15 @@ def rss_mb(pid: int) -> float:
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Iterator[DaemonProcess]:
-    process = DaemonProcess(tmp_path / "data").start()
+    # The demo's kitchen without its printer: each revision of the big order below would print an 80 KB
+    # update chit, and what the printer thread allocates would count against the WebSocket's memory bound.
+    stations = "".join(
+        f'[[stations]]\nid = "{s["id"]}"\nname = "{s["name"]}"\nkind = "{s.get("kind", "prep")}"\n\n'
+        for s in DEMO["stations"]
+    )
+    config = tmp_path / "heard.toml"
+    config.write_text(stations + '[[routing]]\nstation = "grill"\ndefault = true\n')
+    process = DaemonProcess(tmp_path / "data", env={"HEARD_CONFIG": str(config)}).start()
     yield process
     process.stop()
 
