@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   ?= .heard
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-year clean
+.PHONY: run test lint bench bench-year screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -13,10 +13,18 @@ $(BIN)/python:
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[dev]'
+	@# Qt's wheels bring no fonts: without one the screen draws no text (STACK.md).
+	@test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update && apt-get install -y fonts-dejavu-core; }
 	touch $(STAMP)
 
+# The daemon with the demo POS, and the screen beside it. Without a display heard-ui says so in one line
+# (and how to see the screen anyway) and the daemon keeps serving until Ctrl-C.
 run: $(STAMP)
-	$(BIN)/heard-daemon --data-dir $(DATA)
+	@rm -f $(DATA)/daemon.json
+	@$(BIN)/heard-daemon --demo --data-dir $(DATA) & daemon=$$!; \
+	trap 'kill $$daemon 2>/dev/null; wait $$daemon' EXIT; trap 'exit 130' INT TERM; \
+	for i in $$(seq 100); do [ -e $(DATA)/daemon.json ] && break; kill -0 $$daemon 2>/dev/null || exit 1; sleep 0.2; done; \
+	$(BIN)/heard-ui --data-dir $(DATA) || wait $$daemon
 
 lint: $(STAMP)
 	$(BIN)/ruff check daemon ui drivers sync tests bench
@@ -33,6 +41,10 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.printing
 	$(BIN)/python -m bench.clock_pass
 	$(BIN)/python -m bench.fresh_lan
+	$(BIN)/python -m bench.ui_repaint
+
+screenshots: $(STAMP)
+	$(BIN)/python -m ui.screenshots
 
 bench-year: $(STAMP)
 	$(BIN)/python -m bench.memory

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import os
 import sqlite3
@@ -16,6 +17,7 @@ from daemon.identity import load_or_create_device
 from daemon.runtime import read_runtime
 from daemon.security.integration_tokens import IntegrationTokens
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
+from daemon.security.manager_pin import PinError, clear_pin, set_pin
 from daemon.store.schema import prepare
 
 
@@ -41,6 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     revoke = isub.add_parser("revoke", help="revoke by id or name")
     revoke.add_argument("token", help="id or name")
 
+    pin = sub.add_parser("manager-pin", help="the PIN a screen asks for before a void")
+    psub = pin.add_subparsers(dest="action", required=True)
+    pset = psub.add_parser("set", help="set it (4 to 8 digits; read from --pin, else asked for)")
+    pset.add_argument("--pin", help="the PIN (else read from the terminal, or one line of standard input)")
+    psub.add_parser("clear", help="remove it: screens then cannot void")
+
     sub.add_parser("status", help="print this daemon's identity and setup as JSON")
     return parser.parse_args(argv)
 
@@ -56,6 +64,8 @@ def main(argv: list[str] | None = None) -> None:
         print(_token(config, args))
     elif args.command == "integration-token":
         _integration_token(config, args)
+    elif args.command == "manager-pin":
+        _manager_pin(config, args)
     else:
         print(json.dumps(status(config), indent=2))
 
@@ -104,6 +114,21 @@ def _integration_token(config: Config, args: argparse.Namespace) -> None:
             print(f"heardctl: no active integration token with id or name {args.token!r}", file=sys.stderr)
             raise SystemExit(1)
         print(f"revoked {count} token(s)")
+
+
+def _manager_pin(config: Config, args: argparse.Namespace) -> None:
+    if args.action == "clear":
+        print("manager PIN cleared" if clear_pin(config.data_dir) else "no manager PIN was set")
+        return
+    pin = args.pin
+    if pin is None:
+        pin = getpass.getpass("manager PIN: ") if sys.stdin.isatty() else sys.stdin.readline().strip()
+    try:
+        set_pin(config.data_dir, pin)
+    except PinError as exc:
+        print(f"heardctl: {exc}", file=sys.stderr)
+        raise SystemExit(2) from None
+    print("manager PIN set")
 
 
 def status(config: Config) -> dict[str, Any]:

@@ -143,6 +143,18 @@ class WebhooksConfig:
 
 
 @dataclass(frozen=True)
+class ScreenConfig:
+    """The touchscreen (heard-ui) on this device: how it looks and when a ticket's timer changes colour."""
+
+    theme: str = "dark"  # dark | high-contrast
+    font_scale: float = 1.0
+    language: str = "en"  # a file ui/locale/<language>.json
+    warn_minutes: int = 5  # a ticket's timer turns amber (▲) at this age
+    late_minutes: int = 10  # and red (■, LATE) at this one
+    sound: str = "chime"  # chime | off: what a new ticket plays
+
+
+@dataclass(frozen=True)
 class FreshLanConfig:
     """The Fresh KDS local-network door (docs/fresh-compat.md). It carries no credentials: off by default."""
 
@@ -167,6 +179,7 @@ class Config:
     printers: tuple[PrinterConfig, ...] = ()
     webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
     demo_dining_room: bool = False  # the embedded demo seeds a small dining room (tables API) on first start
+    screen: ScreenConfig = field(default_factory=ScreenConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     bumpbars: tuple[BumpBarConfig, ...] = ()
     fresh_lan: FreshLanConfig = field(default_factory=FreshLanConfig)
@@ -311,6 +324,13 @@ def _coerce(hint: Any, value: Any, key: str) -> Any:
             return int(value)
         except (TypeError, ValueError):
             raise ConfigError(key, f"must be a whole number, not {value!r}") from None
+    if hint is float:
+        try:
+            if isinstance(value, bool):
+                raise ValueError
+            return float(value)
+        except (TypeError, ValueError):
+            raise ConfigError(key, f"must be a number, not {value!r}") from None
     if hint is Path:
         return Path(str(value))
     if hint is str:
@@ -341,6 +361,7 @@ def _check(config: Config) -> None:
     for key in ("timeout_seconds", "retry_base_ms", "retry_cap_ms", "expire_hours"):
         if getattr(config.webhooks, key) < 1:
             raise ConfigError(f"webhooks.{key}", "must be at least 1")
+    _check_screen(config.screen)
     _check_fresh_lan(config.fresh_lan)
     ids = [s.id for s in config.stations]
     printers = {p.id for p in config.printers}
@@ -417,6 +438,17 @@ def _check_bumpbars(config: Config, stations: list[str]) -> None:
         except KeyMapError as exc:
             where = "keys" if bar.layout in ("10-key", "20-key") else "layout"
             raise ConfigError(f"{key}.{where}", str(exc)) from None
+
+
+def _check_screen(screen: ScreenConfig) -> None:
+    if screen.theme not in ("dark", "high-contrast"):
+        raise ConfigError("screen.theme", "must be dark or high-contrast")
+    if not 0.5 <= screen.font_scale <= 3.0:
+        raise ConfigError("screen.font_scale", "must be between 0.5 and 3.0")
+    if not 1 <= screen.warn_minutes < screen.late_minutes:
+        raise ConfigError("screen.late_minutes", "must be greater than screen.warn_minutes, which must be at least 1")
+    if screen.sound not in ("chime", "off"):
+        raise ConfigError("screen.sound", "must be chime or off")
 
 
 def _check_fresh_lan(lan: FreshLanConfig) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from aiohttp import web
 
+from daemon import demo_pos
 from daemon.api.context import STORE
 from daemon.app import build_app
 from daemon.config import Config, ConfigError, ServerConfig, load_config
@@ -36,6 +37,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--data-dir", type=Path, help="where the database, secret and device id live")
     parser.add_argument("--host", help="address to listen on (default 0.0.0.0)")
     parser.add_argument("--port", type=int, help="port to listen on (default 8420)")
+    parser.add_argument(
+        "--demo", action="store_true", help="a demo POS sends an order every few seconds (embedded demo only)"
+    )
     return parser.parse_args(argv)
 
 
@@ -48,6 +52,10 @@ def main(argv: list[str] | None = None) -> None:
     except ConfigError as exc:
         print(f"heard-daemon: configuration error: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
+    if args.demo and (args.config is not None or os.environ.get("HEARD_CONFIG")):
+        # A demo POS on a real kitchen would put made-up orders on real screens and printers.
+        print("heard-daemon: --demo runs only on the embedded demo, never with a configuration file", file=sys.stderr)
+        raise SystemExit(2)
     logging.basicConfig(
         level=config.log_level.upper(), format="%(asctime)s %(levelname)s %(name)s %(message)s", stream=sys.stderr
     )
@@ -57,7 +65,7 @@ def main(argv: list[str] | None = None) -> None:
     # ran a collection every few orders and the older generations ever more often as the state grew.
     gc.set_threshold(50_000, 20, 20)
     try:
-        asyncio.run(serve(config))
+        asyncio.run(serve(config, demo=args.demo))
     except KeyboardInterrupt:
         pass
 
@@ -78,7 +86,7 @@ def raise_descriptor_limit() -> tuple[int, int]:
     return target, hard
 
 
-async def serve(config: Config) -> None:
+async def serve(config: Config, demo: bool = False) -> None:
     gc.freeze()  # the modules and configuration loaded so far live for ever (the store freezes its state again)
     notifier = SystemdNotifier.from_environ(os.environ)
     app = build_app(config)
@@ -94,14 +102,17 @@ async def serve(config: Config) -> None:
     # A failed writer leaves the daemon answering reads but refusing every write: only a restart
     # (which continues from the durable log) cures it, so stop feeding systemd's watchdog.
     watchdog = asyncio.create_task(notifier.run_watchdog(healthy=lambda: app[STORE].ready))
+    pos = asyncio.create_task(demo_pos.run(config, f"http://{_display_host(config)}:{port}")) if demo else None
     try:
         await stop.wait()
     finally:
         log.info("stopping")
         notifier.stopping()
-        watchdog.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await watchdog
+        for task in (watchdog, pos):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         await runner.cleanup()
         clear_runtime(config.data_dir)
 

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from daemon.config import load_config
 from daemon.security.integration_tokens import IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
@@ -57,3 +59,19 @@ def test_status_prints_identity_and_stations(tmp_path: Path) -> None:
     assert {"tenant_id", "location_id", "device_id", "url", "stations"} <= set(status)
     assert "grill" in [s["id"] for s in status["stations"]]
     assert status["device_id"] == json.loads((tmp_path / "device.json").read_text())["device_id"]
+
+
+def test_manager_pin_is_stored_hashed_and_checked(tmp_path: Path) -> None:
+    from daemon.cli import main
+    from daemon.security.manager_pin import PIN_FILE, check_pin
+
+    data = tmp_path / "data"
+    main(["--data-dir", str(data), "manager-pin", "set", "--pin", "482913"])
+    stored = (data / PIN_FILE).read_text()
+    assert "482913" not in stored and (data / PIN_FILE).stat().st_mode & 0o077 == 0
+    assert check_pin(data, "482913") and not check_pin(data, "482914")
+    with pytest.raises(SystemExit):
+        main(["--data-dir", str(data), "manager-pin", "set", "--pin", "12"])  # too short: refused, PIN kept
+    assert check_pin(data, "482913")
+    main(["--data-dir", str(data), "manager-pin", "clear"])
+    assert not check_pin(data, "482913")

@@ -1,0 +1,385 @@
+"""The station's grid of ticket cards: one painted widget (cheaper per tick than a widget per card, see
+STACK.md), columns filled top to bottom, oldest and most urgent first, paged when they overflow.
+
+Taps and keys act on a visible selection: a tap on the header bumps, a tap on an item marks it done, a tap
+elsewhere selects the card (start, priority and void are then one tap away beside the grid). A keyboard-wedge
+bump bar sends the same keys (see KEYS).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPixmap, QRegion, QResizeEvent
+from PySide6.QtWidgets import QWidget
+
+from ui.models.orders import KitchenOrders, station_progress
+from ui.models.tickets import StationTickets
+from ui.texts import tr
+from ui.views.theme import Theme
+from ui.views.ticket_card import (
+    FLASH_SECONDS,
+    HEADER_PX,
+    CardLayout,
+    elapsed_seconds,
+    hit_line,
+    layout_card,
+    paint_clock,
+    paint_frame,
+    render_card,
+)
+
+COLUMN_PX = 320
+GAP = 10
+SWIPE_PX = 80
+
+# Key → action, the default map for a keyboard-wedge bump bar or a keyboard (issue 18 brings configurable maps).
+KEYS: dict[int, str] = {
+    Qt.Key.Key_Left: "previous",
+    Qt.Key.Key_Right: "next",
+    Qt.Key.Key_Up: "item_up",
+    Qt.Key.Key_Down: "item_down",
+    Qt.Key.Key_Return: "bump",
+    Qt.Key.Key_Enter: "bump",
+    Qt.Key.Key_Space: "item_bump",
+    Qt.Key.Key_PageUp: "page_previous",
+    Qt.Key.Key_PageDown: "page_next",
+    Qt.Key.Key_Home: "home",
+    Qt.Key.Key_R: "recall",
+    Qt.Key.Key_S: "start",
+    Qt.Key.Key_P: "priority",
+}
+
+
+@dataclass
+class Placed:
+    card: CardLayout
+    x: int
+    y: int
+    w: int
+    h: int
+    index: int  # in the model's order
+
+    @property
+    def rect(self) -> QRect:
+        return QRect(self.x, self.y, self.w, self.h)
+
+
+class TicketGrid(QWidget):
+    """Emits the cook's intentions; the screen hands them to the session."""
+
+    bump = Signal(dict)  # ticket
+    item_done = Signal(dict, dict)  # ticket, item
+    action = Signal(str, dict)  # "start" | "priority" | "recall", ticket ({} for recall)
+    selection_changed = Signal()
+
+    def __init__(
+        self,
+        model: StationTickets,
+        orders: KitchenOrders,
+        theme: Theme,
+        station_names: dict[str, str],
+        station_kinds: dict[str, str] | None = None,
+    ):
+        super().__init__()
+        self.model = model
+        self.orders = orders
+        self.theme = theme
+        self.station_names = station_names
+        self.station_kinds = station_kinds if station_kinds is not None else {}
+        self.page = 0
+        self.selected_id: str | None = None
+        self.selected_item: int | None = None
+        self._pages: list[list[Placed]] = []
+        self._dirty = True
+        self._scheduled = False
+        self._shown: dict[str, tuple[Any, ...]] = {}  # ticket id → its look when last painted
+        self._pressed_at: QPoint | None = None
+        self._progress: dict[str, tuple[dict[str, Any], tuple[tuple[str, int, int], ...]]] = {}
+        self.frames = 0  # painted frames (the benchmark and tests read it)
+        self.painted_ids: list[str] = []  # ticket ids on the last painted frame (the "seen" acknowledgement)
+        self.on_painted: list[Any] = []
+        self._layouts: dict[str, tuple[tuple[Any, ...], CardLayout]] = {}
+        self._pixmaps: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
+        # What each relayout and paint cost (the benchmark reads them; bounded so a long shift grows nothing)
+        self.relayout_ms: deque[float] = deque(maxlen=1000)
+        self.paint_ms: deque[float] = deque(maxlen=1000)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
+        self.setMinimumSize(400, 300)
+        model.changed.connect(self.relayout)
+        orders.changed.connect(self.relayout)
+        self._tick = QTimer(self)
+        self._tick.timeout.connect(self._tick_clocks)  # one timer drives every card's clock
+        self._tick.start(1000)
+
+    # --- layout
+    def relayout(self) -> None:
+        """Something changed: lay out again before the next frame. Changes that arrive in one loop turn
+        (an event, the order it belongs to, a re-read) share one layout, and only the cards that moved or
+        changed are repainted."""
+        self._dirty = True
+        if not self._scheduled:
+            self._scheduled = True
+            QTimer.singleShot(0, self._repaint_changes)
+
+    def _repaint_changes(self) -> None:
+        self._scheduled = False
+        pages = self.pages
+        page = pages[self.page] if pages else []
+        now = {p.card.ticket["id"]: self._look(p) for p in page}
+        if not self._shown or not now:
+            self.update()
+            return
+        region = QRegion()
+        for tid, look in now.items():
+            before = self._shown.get(tid)
+            if before != look:
+                region += QRect(*look[1:5])
+                if before is not None:
+                    region += QRect(*before[1:5])  # where it was: a card that moved or shrank leaves pixels
+        for tid, look in self._shown.items():
+            if tid not in now:
+                region += QRect(*look[1:5])
+        if not region.isEmpty():
+            self.update(region)
+
+    def _look(self, placed: Placed) -> tuple[Any, ...]:
+        """What a card's pixels depend on, apart from its clock."""
+        tid = placed.card.ticket["id"]
+        return (placed.card.serial, placed.x, placed.y, placed.w, placed.h, tid == self.selected_id, self.model.stale)
+
+    def _tick_clocks(self) -> None:
+        """Once a second: repaint only the cards' headers (the clock, and the colour when a threshold passes)."""
+        header = round(HEADER_PX * self.theme.font_scale)
+        region = QRegion()
+        for placed in self.pages[self.page] if self.pages else []:
+            region += QRect(placed.x, placed.y, placed.w, header)
+        if not region.isEmpty():
+            self.update(region)
+
+    @property
+    def pages(self) -> list[list[Placed]]:
+        if self._dirty:
+            self._layout()
+        return self._pages
+
+    def _layout(self) -> None:
+        started = time.perf_counter()
+        self._dirty = False
+        tickets = self.model.tickets
+        held_counts = self.model.held_counts()
+        width, height = self.width(), self.height()
+        column_px = round(COLUMN_PX * self.theme.font_scale)  # larger type, wider cards
+        columns = max(1, (width + GAP) // (column_px + GAP))
+        col_w = (width - GAP * (columns - 1)) // columns
+        pages: list[list[Placed]] = [[]]
+        col, y = 0, 0
+        layouts: dict[str, tuple[tuple[Any, ...], CardLayout]] = {}
+        for index, ticket in enumerate(tickets):
+            selected_item = self.selected_item if ticket["id"] == self.selected_id else None
+            markers = self._markers(ticket)
+            held = held_counts.get(ticket["order_id"], 0)
+            # A card is laid out again only when something it shows changed (tickets are never changed in place)
+            key = (id(ticket), markers, held, selected_item)
+            cached = self._layouts.get(ticket["id"])
+            if cached is not None and cached[0] == key and cached[1].ticket is ticket:
+                card = cached[1]
+            else:
+                card = layout_card(ticket, self.theme, markers, held, selected_item)
+            layouts[ticket["id"]] = (key, card)
+            h = min(card.height, height)
+            if y > 0 and y + h > height:
+                col, y = col + 1, 0
+            if col >= columns:
+                pages.append([])
+                col, y = 0, 0
+            pages[-1].append(Placed(card, col * (col_w + GAP), y, col_w, h, index))
+            y += h + GAP
+        self._pages = pages
+        self._layouts = layouts
+        ids = [t["id"] for t in tickets]
+        if self.selected_id not in ids:
+            self.selected_id = ids[0] if ids else None
+            self.selected_item = None
+        self.page = min(self.page, len(pages) - 1)
+        self.relayout_ms.append((time.perf_counter() - started) * 1000)
+
+    def _markers(self, ticket: dict[str, Any]) -> tuple[tuple[str, int, int], ...]:
+        order = self.orders.get(ticket.get("order_id", ""))
+        if order is None:
+            return ()
+        cached = self._progress.get(order["id"])
+        if cached is not None and cached[0] is order:  # orders are replaced, never changed in place
+            return cached[1]
+        markers = tuple(
+            (self.station_names.get(s, s), done, total)
+            for s, (done, total) in sorted(station_progress(order).items())
+            if s != self.model.station_id and self.station_kinds.get(s) != "expo"  # expo sees every item: noise
+        )
+        self._progress[order["id"]] = (order, markers)
+        return markers
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self._progress.clear()
+        self.relayout()
+
+    # --- painting
+    def paintEvent(self, event: QPaintEvent) -> None:
+        started = time.perf_counter()
+        painter = QPainter(self)
+        region = event.region()
+        for rect in region:
+            painter.fillRect(rect, QColor(self.theme.background))
+        pages = self.pages  # lays out first if anything changed
+        now = time.time()
+        mono = time.monotonic()
+        page = pages[self.page] if pages else []
+        flashing = False
+        pixmaps: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
+        for placed in page:
+            tid = placed.card.ticket["id"]
+            if tid in self._pixmaps:
+                pixmaps[tid] = self._pixmaps[tid]
+            if not region.intersects(placed.rect):
+                continue  # not part of this repaint: its pixels are still right
+            arrived = self.model.arrived.get(tid)
+            flash = arrived is not None and mono - arrived < FLASH_SECONDS
+            flashing = flashing or flash
+            seconds = elapsed_seconds(placed.card.ticket, now)
+            state = self.theme.timer_state(seconds)
+            rect = placed.rect
+            key = (placed.card.serial, rect.width(), rect.height(), state.name, self.model.stale)
+            cached = self._pixmaps.get(tid)
+            if cached is None or cached[0] != key:
+                cached = (
+                    key,
+                    render_card(placed.card, self.theme, rect.width(), rect.height(), state, self.model.stale),
+                )
+            pixmaps[tid] = cached
+            painter.drawPixmap(rect.topLeft(), cached[1])
+            paint_clock(painter, rect, placed.card, self.theme, seconds)
+            paint_frame(painter, rect, self.theme, selected=tid == self.selected_id, flash=flash)
+        self._pixmaps = pixmaps  # only this page's cards are kept
+        if not page:
+            painter.setPen(QColor(self.theme.muted))
+            painter.setFont(self.theme.font(30, bold=True))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr("empty.station"))
+        painter.end()
+        self.frames += 1
+        self.paint_ms.append((time.perf_counter() - started) * 1000)
+        self.painted_ids = [p.card.ticket["id"] for p in page]
+        self._shown = {p.card.ticket["id"]: self._look(p) for p in page}
+        for callback in self.on_painted:
+            callback(self)
+        if flashing:
+            QTimer.singleShot(int(FLASH_SECONDS * 1000), self.update)  # end the flash: once, not blinking
+
+    # --- paging
+    def off_screen(self) -> tuple[int, int]:
+        """How many tickets are on the pages before and after this one."""
+        before = sum(len(p) for p in self.pages[: self.page])
+        after = sum(len(p) for p in self.pages[self.page + 1 :])
+        return before, after
+
+    def set_page(self, page: int) -> None:
+        self.page = max(0, min(page, len(self.pages) - 1))
+        if self.pages and self.pages[self.page]:
+            self._select(self.pages[self.page][0].card.ticket["id"])
+        self.selection_changed.emit()
+        self.update()
+
+    # --- selection
+    @property
+    def selected_ticket(self) -> dict[str, Any] | None:
+        return next((t for t in self.model.tickets if t["id"] == self.selected_id), None)
+
+    def _select(self, ticket_id: str | None, item: int | None = None) -> None:
+        changed = ticket_id != self.selected_id or item != self.selected_item
+        self.selected_id, self.selected_item = ticket_id, item
+        if changed:
+            self.relayout()
+            self.selection_changed.emit()
+
+    def _move(self, step: int) -> None:
+        ids = [t["id"] for t in self.model.tickets]
+        if not ids:
+            return
+        at = ids.index(self.selected_id) if self.selected_id in ids else 0
+        target = ids[max(0, min(len(ids) - 1, at + step))]
+        self._select(target)
+        for number, page in enumerate(self.pages):
+            if any(p.card.ticket["id"] == target for p in page):
+                self.page = number
+        self.update()
+
+    def select_number(self, number: int) -> None:
+        """Digit keys: the n-th card of this page (1-based), as many bump bars number their screens."""
+        page = self.pages[self.page] if self.pages else []
+        if 1 <= number <= len(page):
+            self._select(page[number - 1].card.ticket["id"])
+
+    def perform(self, action: str) -> None:
+        """One bump-bar action on the visible selection."""
+        ticket = self.selected_ticket
+        items = (ticket or {}).get("items", [])
+        if action in ("next", "previous"):
+            self._move(1 if action == "next" else -1)
+        elif action in ("item_up", "item_down") and items:
+            at = -1 if self.selected_item is None else self.selected_item
+            step = 1 if action == "item_down" else -1
+            self._select(self.selected_id, max(0, min(len(items) - 1, at + step)))
+        elif action == "item_bump" and ticket is not None and self.selected_item is not None:
+            self.item_done.emit(ticket, items[self.selected_item])
+        elif action == "bump" and ticket is not None:
+            self.bump.emit(ticket)
+        elif action in ("page_next", "page_previous"):
+            self.set_page(self.page + (1 if action == "page_next" else -1))
+        elif action == "home":
+            self.set_page(0)
+        elif action == "recall":
+            self.action.emit("recall", {})
+        elif action in ("start", "priority") and ticket is not None:
+            self.action.emit(action, ticket)
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
+            self.select_number(key - Qt.Key.Key_0)
+        elif key in KEYS:
+            self.perform(KEYS[Qt.Key(key)])
+        else:
+            super().keyPressEvent(event)
+
+    # --- touch
+    def card_at(self, point: QPoint) -> Placed | None:
+        page = self.pages[self.page] if self.pages else []
+        return next((p for p in page if p.rect.contains(point)), None)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self._pressed_at = event.position().toPoint()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        point = event.position().toPoint()
+        start, self._pressed_at = self._pressed_at, None
+        if start is not None:
+            dx, dy = point.x() - start.x(), point.y() - start.y()
+            if abs(dx) > SWIPE_PX and abs(dx) > 2 * abs(dy):  # a swipe turns the page; it never bumps
+                self.set_page(self.page + (1 if dx < 0 else -1))
+                return
+        placed = self.card_at(point)
+        if placed is None:
+            return
+        ticket = placed.card.ticket
+        where, item = hit_line(placed.card, placed.rect, self.theme, point.y())
+        if where == "header":
+            self.bump.emit(ticket)
+        elif where == "item" and item is not None:
+            self._select(ticket["id"], item)
+            self.item_done.emit(ticket, ticket["items"][item])
+        else:
+            self._select(ticket["id"])
