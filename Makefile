@@ -44,6 +44,7 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.phases
+	$(BIN)/python -m bench.webhooks
 	$(BIN)/python -m bench.printing
 	$(BIN)/python -m bench.upstream
 	$(BIN)/python -m bench.clock_pass

@@ -25,8 +25,11 @@ from daemon.api import (
     openapi,
     printers,
     stations,
+    tables,
+    tables_manage,
     tickets,
     upstream,
+    webhooks,
     websocket,
 )
 from daemon.api.auth import INTEGRATION_TOKENS, integration_tokens_ctx, make_auth_middleware
@@ -39,6 +42,8 @@ from daemon.api.records import READ_SKIPS, ReadSkips
 from daemon.bumpbars.actions import BumpBarActions
 from daemon.bumpbars.runtime import BUMPBARS, BumpBars, bumpbars_ctx
 from daemon.config import Config
+from daemon.domain.dining_demo import demo_dining_room
+from daemon.domain.floor import FLOOR
 from daemon.domain.model import RoutingRule, Station, StationKind
 from daemon.domain.setup import SETUP, save_rule, save_station
 from daemon.fanout import Hub
@@ -48,6 +53,7 @@ from daemon.reactions.kitchen_clock import KITCHEN_CLOCK, KitchenClock, kitchen_
 from daemon.reactions.notification_results import ResultSender, result_rule
 from daemon.reactions.printing import PRINTING, Printing, printing_ctx
 from daemon.reactions.safety_net import SAFETY_NET, SafetyNet, safety_net_ctx
+from daemon.reactions.webhooks import WebhookDispatcher, WebhookSettings, webhook_rule
 from daemon.security.integration_tokens import IntegrationTokenCache, IntegrationTokens
 from daemon.security.jwt_tokens import JwtSettings, TokenVerifier, load_or_create_secret
 from daemon.store.store import Store, wall_clock_ms
@@ -100,6 +106,10 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[NOW_MS] = now_ms
     app[KITCHEN_CLOCK] = KitchenClock(store, kitchen.location_id, now_ms)
     app.cleanup_ctx.append(_store_ctx)
+    # Webhook deliveries: the rule records them with the events; the dispatcher (after the store opened)
+    # sends them. Registered before any write, so no event of this run goes unexamined.
+    store.add_rule(webhook_rule(store, kitchen.tenant_id, kitchen.location_id))
+    app.cleanup_ctx.append(_webhooks_ctx)
     app.cleanup_ctx.append(kitchen_clock_ctx)
     app.cleanup_ctx.append(integration_tokens_ctx)
     app[PRINTING] = Printing(config, store, kitchen.location_id, now_ms)
@@ -120,6 +130,9 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
         kitchen_orders.routes,
         websocket.routes,
         stations.routes,
+        tables.routes,
+        tables_manage.routes,
+        webhooks.routes,
         bumpbars.routes,
         printers.routes,
         upstream.routes,
@@ -145,6 +158,7 @@ async def _store_ctx(app: web.Application) -> AsyncIterator[None]:
     gc.freeze()
     app[HUB].committed_pos = store.last_pos
     await seed_setup(app)
+    await seed_dining_room(app)
     eviction = asyncio.create_task(_evict_periodically(store))
     yield
     eviction.cancel()
@@ -159,6 +173,15 @@ async def _upstream_ctx(app: web.Application) -> AsyncIterator[None]:
     await uploader.start()
     yield
     await uploader.stop()
+
+
+async def _webhooks_ctx(app: web.Application) -> AsyncIterator[None]:
+    c = app[CONFIG].webhooks
+    settings = WebhookSettings(c.timeout_seconds, c.retry_base_ms, c.retry_cap_ms, c.expire_hours * 3_600_000)
+    dispatcher = WebhookDispatcher(app[STORE], app[KITCHEN].location_id, settings)
+    await dispatcher.start()
+    yield
+    await dispatcher.stop()
 
 
 async def _notification_results_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -193,3 +216,13 @@ async def seed_setup(app: web.Application) -> None:
     if changes:
         await store.execute(SETUP, location, lambda _: changes)
         log.info("setup seeded from configuration stations=%d rules=%d", len(config.stations), len(config.routing))
+
+
+async def seed_dining_room(app: web.Application) -> None:
+    """The embedded demo's dining room, once: like the setup, the floor belongs to the managers after."""
+    store, location = app[STORE], app[KITCHEN].location_id
+    if not app[CONFIG].demo_dining_room or store.get(FLOOR, location) is not None:
+        return
+    changes = demo_dining_room(location, store.now_ms())
+    await store.execute(FLOOR, location, lambda _: changes)
+    log.info("demo dining room seeded tables=%d", sum(c.type == "floor.table_saved" for c in changes))

@@ -143,6 +143,14 @@ class PeersConfig:
 
 
 @dataclass(frozen=True)
+class WebhooksConfig:
+    timeout_seconds: int = 10  # a receiver that has not answered by then is retried later
+    retry_base_ms: int = 1_000  # first retry within this (full jitter), doubling per attempt...
+    retry_cap_ms: int = 600_000  # ...up to this: a receiver back from an outage is served within 10 min
+    expire_hours: int = 72  # a delivery still failing after this is given up (failed, kept visible)
+
+
+@dataclass(frozen=True)
 class ScreenConfig:
     """The touchscreen (heard-ui) on this device: how it looks and when a ticket's timer changes colour."""
 
@@ -186,6 +194,8 @@ class Config:
     routing: tuple[RoutingRuleConfig, ...] = ()
     printers: tuple[PrinterConfig, ...] = ()
     peers: PeersConfig = field(default_factory=PeersConfig)
+    webhooks: WebhooksConfig = field(default_factory=WebhooksConfig)
+    demo_dining_room: bool = False  # the embedded demo seeds a small dining room (tables API) on first start
     screen: ScreenConfig = field(default_factory=ScreenConfig)
     printing: PrintingConfig = field(default_factory=PrintingConfig)
     bumpbars: tuple[BumpBarConfig, ...] = ()
@@ -217,6 +227,7 @@ DEMO: dict[str, Any] = {
         {"station": "grill", "default": True},
     ],
     "printers": [{"id": "kitchen-printer", "kind": "file", "path": "printer-kitchen.bin"}],
+    "demo_dining_room": True,
 }
 
 _ENV = {
@@ -379,6 +390,9 @@ def _check(config: Config) -> None:
     if config.location.timezone is not None and (error := zone_error(config.location.timezone)):
         raise ConfigError("location.timezone", error)
     _check_auth(config.auth)
+    for key in ("timeout_seconds", "retry_base_ms", "retry_cap_ms", "expire_hours"):
+        if getattr(config.webhooks, key) < 1:
+            raise ConfigError(f"webhooks.{key}", "must be at least 1")
     _check_screen(config.screen)
     if config.upstream is not None:
         if not config.upstream.url.startswith(("http://", "https://")):

@@ -13,15 +13,21 @@ from typing import Any
 import orjson
 
 from daemon.domain.events import Event, OrderEvents
+from daemon.domain.floor import FLOOR
 from daemon.domain.model import Order
 from daemon.domain.notices import NoticeEvents
 from daemon.domain.setup import SETUP
 from daemon.domain.table_sync import SyncEvents
+from daemon.domain.tables import TABLE
 from daemon.domain.templates import TemplateEvents
 from daemon.domain.timing_alerts import AlertEvents
 from daemon.domain.timing_config import ConfigEvents
+from daemon.domain.webhooks import WEBHOOKS
 
 log = logging.getLogger(__name__)
+
+# Settings and the front of house: the kitchen channel carries orders, items, tickets and courses only.
+_BRANCH_ONLY = frozenset({SETUP, FLOOR, TABLE, WEBHOOKS})
 
 # Kitchen-orders seed names first; Heard's own for tickets and courses (documented in docs/api.md).
 MESSAGE_OF_EVENT = {
@@ -117,7 +123,7 @@ class Hub:
 
     def channels_of(self, event: Event, state: Any) -> list[str]:
         branch = f"branch:{self.branch_id}"
-        if event.aggregate == SETUP:
+        if event.aggregate in _BRANCH_ONLY:
             return [branch]
         channels = [branch, f"{branch}:kitchen"]
         if event.type in _TARGETED:

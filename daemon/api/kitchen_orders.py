@@ -59,6 +59,8 @@ def kitchen_order_json(order: Order, branch_id: str) -> dict[str, Any]:
         "canceled": order.canceled,
         "server": order.fields.get("server"),
         "covers": order.fields.get("covers"),
+        "table_id": order.table_id,  # seated through the tables API
+        "table": order.table_name or order.fields.get("table"),
         "check_number": order.fields.get("checkNumber"),
         "special_instructions": order.fields.get("specialInstructions"),
         "placed_at": order.fields.get("time"),

@@ -9,6 +9,7 @@ from aiohttp import web
 from daemon.api import coursing_openapi
 from daemon.api.openapi_hardware import bumpbar_paths, printer_paths
 from daemon.api.schemas import components
+from daemon.api.tables_openapi import tables_paths
 from sync.openapi import SECURITY_SCHEME as PEER_SECURITY_SCHEME
 from sync.openapi import paths as peer_paths
 
@@ -357,6 +358,7 @@ def document() -> dict[str, Any]:
         },
     }
     paths.update(peer_paths())
+    paths.update(tables_paths())
     paths.update(bumpbar_paths())
     paths.update(printer_paths())
     paths.update(coursing_openapi.paths())

@@ -97,7 +97,7 @@ def ticket_json(order: Order, ticket: Ticket, tenant_id: str, location_id: str) 
         "priority": ticket.priority.value,
         "course_number": ticket.course,
         "order_channel": CHANNEL_OF_MODE.get(mode, mode) if mode else None,
-        "order_reference": order.fields.get("table") or order.display_name,
+        "order_reference": order.table_name or order.fields.get("table") or order.display_name,
         "customer_name": order.name or None,
         "server_name": order.fields.get("server"),
         "target_time": target_time,

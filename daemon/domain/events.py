@@ -94,6 +94,8 @@ class OrderEvents:
     COURSE_FIRED = "course.fired"
     COURSE_HELD = "course.held"
     COURSE_SKIPPED = "course.skipped"
+    TABLE_ASSIGNED = "order.table_assigned"  # the tables API seated this order's party
+    TABLE_CLEARED = "order.table_cleared"  # ...and they left: the order is no longer at a table
     COURSE_COMPLETED = "course.completed"
     COURSE_PROGRESSED = "course.progressed"
     COURSE_READIED = "course.readied"

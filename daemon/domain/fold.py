@@ -387,6 +387,21 @@ def _course_skipped(order: Order, event: Event) -> Order:
     return evolve(order, courses={**order.courses, course.number: skipped})
 
 
+def _table_assigned(order: Order, event: Event) -> Order:
+    """Allowed on a canceled order too: where its guests sit is front-of-house fact, not kitchen work."""
+    p = event.payload
+    return evolve(
+        order, table_id=str(p["table_id"]), table_number=p.get("table_number"), table_name=p.get("table_name")
+    )
+
+
+def _table_cleared(order: Order, event: Event) -> Order:
+    """Unlinks only the table it names: a clear that arrives after the order moved leaves the new one."""
+    if order.table_id != event.payload.get("table_id"):
+        return order
+    return evolve(order, table_id=None, table_number=None, table_name=None)
+
+
 _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
     OrderEvents.REPLACED: _replaced,
     OrderEvents.PATCHED: _patched,
@@ -402,6 +417,8 @@ _HANDLERS: dict[str, Callable[[Order, Event], Order]] = {
     OrderEvents.COURSE_FIRED: _course_fired,
     OrderEvents.COURSE_HELD: _course_held,
     OrderEvents.COURSE_SKIPPED: _course_skipped,
+    OrderEvents.TABLE_ASSIGNED: _table_assigned,
+    OrderEvents.TABLE_CLEARED: _table_cleared,
     **COURSE_HANDLERS,
     OrderEvents.CUSTOMER_ARRIVED: apply_customer_arrived,
     OrderEvents.ARRIVAL_ESTIMATED: apply_arrival_estimated,

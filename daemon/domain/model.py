@@ -271,6 +271,9 @@ class Order(msgspec.Struct, frozen=True, gc=False):
     status: OrderStatus = OrderStatus.PENDING
     canceled: bool = False
     revision: int = 0
+    table_id: str | None = None  # the table whose party this order is (tables API: assign / clear)
+    table_number: str | None = None
+    table_name: str | None = None
     pace: MealPace | None = None
     customer_arrived_ms: int | None = None  # the POS said the customer is here (a banner on the order)
     arrival_minutes: int | None = None  # the POS's latest estimate: minutes until the customer arrives…

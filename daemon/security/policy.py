@@ -38,6 +38,10 @@ POLICY: dict[str, frozenset[str]] = {
     "coursing": frozenset(
         {"server", "pos_staff", "restaurant_staff", "chef", "kitchen_staff", "manager", "owner", "super_admin"}
     ),
+    # Managing the floor (tables, sections, fixtures, floor plan) and webhook subscriptions: not in the
+    # seeds; the manager roles of the tables seed's list.
+    "tables:manage": MANAGERS | frozenset({"platform_admin", "system_admin"}),
+    "webhooks:manage": MANAGERS | frozenset({"platform_admin", "system_admin"}),
     # coursing: template and timing-config changes are for managers and owners (issue 16).
     "coursing:manage": frozenset({"manager", "owner", "super_admin"}),
     # tables seed, verbatim.

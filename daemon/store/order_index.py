@@ -15,6 +15,8 @@ class OrderIndex:
         self._active: set[str] = set()  # order status pending..ready (the kitchen-orders list)
         self._on_screen: set[str] = set()  # some ticket still to bump (the integrator's active list)
         self._active_stations_of: dict[str, frozenset[str]] = {}  # what put() last saw, to update by difference
+        self._at_table: dict[str, set[str]] = {}  # table id → orders seated there (tables API, table sync)
+        self._table_of: dict[str, str] = {}
 
     def put(self, order: Order) -> None:
         oid = order.id
@@ -42,6 +44,18 @@ class OrderIndex:
             self._active_stations_of.pop(oid, None)
         _mark(self._active, oid, order.status in ACTIVE_ORDER_STATUSES)
         _mark(self._on_screen, oid, order.on_screen)
+        self._seat(oid, order.table_id)
+
+    def _seat(self, oid: str, table_id: str | None) -> None:
+        was = self._table_of.get(oid)
+        if was == table_id:
+            return
+        if was is not None:
+            self._at_table[was].discard(oid)
+            del self._table_of[oid]
+        if table_id is not None:
+            self._at_table.setdefault(table_id, set()).add(oid)
+            self._table_of[oid] = table_id
 
     def drop(self, order: Order) -> None:
         oid = order.id
@@ -54,6 +68,7 @@ class OrderIndex:
         self._active_stations_of.pop(oid, None)
         self._active.discard(oid)
         self._on_screen.discard(oid)
+        self._seat(oid, None)
 
     def order_of_item(self, item_id: str) -> str | None:
         return self._item_orders.get(item_id)
@@ -61,6 +76,9 @@ class OrderIndex:
     def at_station(self, station_id: str, *, active_only: bool) -> list[Order]:
         source = self._active_at_station if active_only else self._at_station
         return [self._orders[oid] for oid in source.get(station_id, ())]
+
+    def at_table(self, table_id: str) -> list[Order]:
+        return [self._orders[oid] for oid in self._at_table.get(table_id, ())]
 
     def active(self) -> list[Order]:
         return [self._orders[oid] for oid in self._active]

@@ -23,15 +23,18 @@ import orjson
 from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.errors import HeardError
 from daemon.domain.events import ORDER, SYSTEM, Actor, Change, Event
+from daemon.domain.floor import FLOOR, Floor, apply_floor, floor_from_json, floor_to_json
 from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import HybridClock, Stamp
 from daemon.domain.model import Order
 from daemon.domain.notices import NOTICE, apply_notice, notices_from_json, notices_to_json
 from daemon.domain.setup import SETUP, Setup, apply_setup, setup_from_json, setup_to_json
 from daemon.domain.table_sync import TABLE_SYNCS, apply_syncs, syncs_from_json, syncs_to_json
+from daemon.domain.tables import TABLE, TableState, apply_table, table_from_json, table_to_json
 from daemon.domain.templates import TEMPLATES, apply_templates, book_from_json, book_to_json
 from daemon.domain.timing_alerts import TIMING_ALERTS, alerts_from_json, alerts_to_json, apply_alerts
 from daemon.domain.timing_config import TIMING_CONFIG, apply_config, config_from_json, config_to_json
+from daemon.domain.webhooks import WEBHOOKS, apply_webhooks, webhooks_from_json, webhooks_to_json
 from daemon.store.journal import Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
 from daemon.store.merge import Merged, SortKey, merge
@@ -60,6 +63,9 @@ KINDS: dict[str, AggregateKind] = {
         apply_order, order_to_json, order_from_json, live=lambda o: o.on_screen, updated_ms=lambda o: o.updated_ms
     ),
     SETUP: AggregateKind(apply_setup, setup_to_json, setup_from_json),
+    WEBHOOKS: AggregateKind(apply_webhooks, webhooks_to_json, webhooks_from_json),
+    FLOOR: AggregateKind(apply_floor, floor_to_json, floor_from_json),
+    TABLE: AggregateKind(apply_table, table_to_json, table_from_json, updated_ms=lambda t: t.updated_ms),
     TEMPLATES: AggregateKind(apply_templates, book_to_json, book_from_json),
     TIMING_CONFIG: AggregateKind(apply_config, config_to_json, config_from_json),
     TABLE_SYNCS: AggregateKind(apply_syncs, syncs_to_json, syncs_from_json),
@@ -236,6 +242,19 @@ class Store:
     def order_of_item(self, item_id: str) -> str | None:
         """Which order holds an item: the kitchen API addresses items by their own id."""
         return self._orders.order_of_item(item_id)
+
+    def orders_at_table(self, table_id: str) -> list[Order]:
+        """The orders seated at a table now (assigned and not cleared), from an index: what coursing's
+        table sync fires together. Usually one; a table whose party split the check may have several."""
+        return self._orders.at_table(table_id)
+
+    def floor(self, location_id: str) -> Floor:
+        state: Floor | None = self._committed.get((FLOOR, location_id))
+        return state or Floor()
+
+    def table_state(self, table_id: str) -> TableState:
+        state: TableState | None = self._committed.get((TABLE, table_id))
+        return state or TableState(table_id)
 
     def setup(self, location_id: str) -> Setup:
         state: Setup | None = self._committed.get((SETUP, location_id))
