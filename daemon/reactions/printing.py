@@ -43,7 +43,8 @@ class Printing:
             if p.backup_for in self.workers:
                 self.workers[p.backup_for].backup = self.workers[p.id]
         self._tasks: list[asyncio.Task[None]] = []
-        store.add_rule(make_print_rule(self.printers_of))
+        if self.workers:  # a device with no printer of its own can print nothing: no rule on every write
+            store.add_rule(make_print_rule(self.printers_of))
         store.journal.subscribe(PRINT, self._route)
 
     def printers_of(self, station_id: str) -> tuple[list[str], str]:
