@@ -114,7 +114,7 @@ def page(
     loc = html.escape(location_id)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>Heard report: {loc}</title><style>{STYLE}</style></head>
 <body><h1>Heard report: {loc}</h1>
 <p>{html.escape(window[0])} to {html.escape(window[1])} (UTC). Times are from created to bumped:
@@ -131,7 +131,7 @@ p50 (dark) and p90 (light), in seconds, with the number of tickets.</p>
 
 def unauthorized(message: str) -> str:
     return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>Heard report: credential needed</title><style>{STYLE}</style></head>
 <body><h1>A reader credential is needed</h1><p>{html.escape(message)}</p>
 <p>Ask your headquarters administrator for one (<code>heard-hq token --reader</code> prints it), then open
