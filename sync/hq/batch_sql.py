@@ -50,6 +50,31 @@ TICKET_COLUMNS = (
     "recalled",
 )
 TICKET_TYPES = ("text", "text", "text", "text", "text", "text", "int8", "int8", "bool")
+COURSE_COLUMNS = (
+    "location_id",
+    "order_id",
+    "number",
+    "status",
+    "order_created_ms",
+    "fired_ms",
+    "ready_ms",
+    "late_minutes",
+)
+COURSE_TYPES = ("text", "text", "int4", "text", "int8", "int8", "int8", "int4")
+ALERT_COLUMNS = ("location_id", "alert_id", "level", "order_id", "created_ms")
+ALERT_TYPES = ("text", "text", "text", "text", "int8")
+TURN_COLUMNS = (
+    "origin",
+    "seq",
+    "location_id",
+    "table_id",
+    "seated_ms",
+    "cleared_ms",
+    "party_size",
+    "section",
+    "subtotal",
+)
+TURN_TYPES = ("text", "int8", "text", "text", "int8", "int8", "int4", "text", "float8")
 # (order_id, created_ms, status, channel, canceled, folded_events): what the fold sets on an order's row.
 ORDER_UPDATE_TYPES = ("text", "int8", "text", "text", "bool", "int4")
 HISTORY_COLUMNS = "origin, seq, wall_ms, counter, type, aggregate, aggregate_id, payload, actor, schema"
@@ -69,8 +94,22 @@ class BatchSql(Protocol):
     def lock_and_read_history(self, location_id: str, order_ids: Sequence[str]) -> list[Row]:
         """Lock the orders' rows (in id order) and read every event held of them (HISTORY_COLUMNS)."""
 
-    def replace_tickets(self, location_id: str, cleared: Sequence[str], rows: Sequence[Row]) -> None:
-        """Delete the tickets of the `cleared` orders, then insert `rows` (TICKET_COLUMNS order)."""
+    def replace_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        types: Sequence[str],
+        location_id: str,
+        cleared: Sequence[str],
+        rows: Sequence[Row],
+    ) -> None:
+        """Delete the rows of the `cleared` orders from `table` (tickets, courses), then insert `rows`."""
+
+    def insert_ignoring(self, table: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Row]) -> None:
+        """Insert rows whose key is not there yet (alerts, turns: facts that arrive once or again)."""
+
+    def location_history(self, location_id: str, aggregates: Sequence[str]) -> list[Row]:
+        """Every event held of these location-wide aggregates (HISTORY_COLUMNS): templates, timing config."""
 
     def update_orders(self, location_id: str, rows: Sequence[Row]) -> None:
         """Set what the fold found on each order's row (ORDER_UPDATE_TYPES order)."""
@@ -139,17 +178,40 @@ class PostgresBatch:
             [location_id, ids],
         )
 
-    def replace_tickets(self, location_id: str, cleared: Sequence[str], rows: Sequence[Row]) -> None:
+    def replace_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        types: Sequence[str],
+        location_id: str,
+        cleared: Sequence[str],
+        rows: Sequence[Row],
+    ) -> None:
         if cleared:
             self._all(
-                "DELETE FROM hq_tickets WHERE location_id = %s AND order_id = ANY(%b::text[])",
+                f"DELETE FROM {table} WHERE location_id = %s AND order_id = ANY(%b::text[])",
                 [location_id, sorted(cleared)],
             )
         if rows:
             self._all(
-                f"INSERT INTO hq_tickets ({', '.join(TICKET_COLUMNS)}) SELECT * FROM unnest({_unnest(TICKET_TYPES)})",
-                _columns(rows, len(TICKET_COLUMNS)),
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({_unnest(types)})",
+                _columns(rows, len(columns)),
             )
+
+    def insert_ignoring(self, table: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Row]) -> None:
+        if rows:
+            self._all(
+                f"INSERT INTO {table} ({', '.join(columns)}) SELECT * FROM unnest({_unnest(types)})"
+                " ON CONFLICT DO NOTHING",
+                _columns(rows, len(columns)),
+            )
+
+    def location_history(self, location_id: str, aggregates: Sequence[str]) -> list[Row]:
+        return self._all(
+            f"SELECT {HISTORY_COLUMNS} FROM hq_events WHERE location_id = %s AND aggregate = ANY(%b::text[])"
+            " AND aggregate_id = %s",
+            [location_id, list(aggregates), location_id],
+        )
 
     def update_orders(self, location_id: str, rows: Sequence[Row]) -> None:
         if not rows:
@@ -241,12 +303,35 @@ class SqliteBatch:
             out.extend(cur.fetchall())
         return out
 
-    def replace_tickets(self, location_id: str, cleared: Sequence[str], rows: Sequence[Row]) -> None:
+    def replace_rows(
+        self,
+        table: str,
+        columns: Sequence[str],
+        types: Sequence[str],
+        location_id: str,
+        cleared: Sequence[str],
+        rows: Sequence[Row],
+    ) -> None:
         self.driver.executemany(
-            "DELETE FROM hq_tickets WHERE location_id = ? AND order_id = ?", [(location_id, o) for o in cleared]
+            f"DELETE FROM {table} WHERE location_id = ? AND order_id = ?", [(location_id, o) for o in cleared]
         )
-        marks = ", ".join("?" for _ in TICKET_COLUMNS)
-        self.driver.executemany(f"INSERT INTO hq_tickets ({', '.join(TICKET_COLUMNS)}) VALUES ({marks})", rows)
+        marks = ", ".join("?" for _ in columns)
+        self.driver.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+    def insert_ignoring(self, table: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Row]) -> None:
+        marks = ", ".join("?" for _ in columns)
+        self.driver.executemany(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks}) ON CONFLICT DO NOTHING", rows
+        )
+
+    def location_history(self, location_id: str, aggregates: Sequence[str]) -> list[Row]:
+        marks = ", ".join("?" for _ in aggregates)
+        cur = self.driver.execute(
+            f"SELECT {HISTORY_COLUMNS} FROM hq_events WHERE location_id = ? AND aggregate IN ({marks})"
+            " AND aggregate_id = ?",
+            (location_id, *aggregates, location_id),
+        )
+        return list(cur.fetchall())
 
     def update_orders(self, location_id: str, rows: Sequence[Row]) -> None:
         self.driver.executemany(

@@ -13,7 +13,9 @@ from daemon.domain.events import Event
 from daemon.domain.model import Order, TicketAction, TicketStatus
 from sync.hq.db import make_engine, migrate, orders, origins, tickets
 from sync.hq.ingest import ingest
+from sync.hq.reports import summary
 from tests.daemon.domain.builders import Device, Kitchen, seed
+from tests.hq.kitchen_day import ALERTS, TURNS, kitchen_day
 
 LOCATION = "loc-i"
 
@@ -104,4 +106,22 @@ def test_in_order_batches_give_the_devices_fold(database: str) -> None:
     for first in range(0, len(log), 7):  # an order's events split over two batches
         ingest(engine, LOCATION, log[first : first + 7])
     assert report_rows(engine) == expected_rows(finals, recalled)
+    engine.dispose()
+
+
+def test_pacing_alerts_and_turns_whatever_the_arrival_order(database: str) -> None:
+    engine = make_engine(database)
+    migrate(engine)
+    log = kitchen_day(LOCATION, 1_790_000_000_000)
+    shuffled = log[:]
+    random.Random(3).shuffle(shuffled)
+    for first in range(0, len(shuffled), 9):
+        ingest(engine, LOCATION, shuffled[first : first + 9])
+    ingest(engine, LOCATION, log[-10:])  # alerts and turns sent again: still counted once
+    figures = summary(engine, LOCATION, 1_789_000_000_000, 1_791_000_000_000)
+    assert figures["course_pacing"] == {"courses_ready": 12, "on_time": 11, "adherence_percent": 91.7}
+    assert figures["timing_alerts"] == ALERTS
+    turns = figures["table_turns"]
+    assert {k: turns[k] for k in TURNS} == TURNS
+    assert turns["revenue_per_seat_hour"] == round(142.0 / (40 / 60 * 2 + 60 / 60 * 4), 2)
     engine.dispose()

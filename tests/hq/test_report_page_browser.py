@@ -11,24 +11,20 @@ from typing import Any
 import aiohttp
 import pytest
 
-from daemon.domain import commands
-from daemon.domain.model import TicketAction
 from sync.upstream.wire import event_to_wire
-from tests.daemon.domain.builders import Device, Kitchen, seed
 from tests.hq.browser import Browser, chromium_path
 from tests.hq.hqprocess import HqProcess
+from tests.hq.kitchen_day import ALERTS, TURNS, kitchen_day
 
 LOCATION = "loc-page"
 
-ITEMS = [
-    {"lineId": "1", "name": "Hamburger", "qty": 1, "mods": [], "course": "1"},
-    {"lineId": "2", "name": "Fries", "menuItemId": "fries-1", "qty": 2, "mods": [], "course": "1"},
-]
 READ_PAGE = """(() => {
   const bars = id => [...document.querySelectorAll(`#${id} rect.p90`)].map(r => {
     const box = r.getBBox();
     return {key: r.dataset.key, width: box.width, height: box.height, fill: getComputedStyle(r).fill};
   });
+  const tagged = name => Object.fromEntries([...document.querySelectorAll(`[data-${name}]`)].map(
+    e => [e.dataset[name], JSON.parse(e.dataset.value)]));
   const figures = {};
   document.querySelectorAll('[data-figure]').forEach(e => figures[e.dataset.figure] = Number(e.textContent));
   return {
@@ -39,7 +35,9 @@ READ_PAGE = """(() => {
     byHour: bars('by-hour'),
     byStation: bars('by-station'),
     slowest: document.querySelectorAll('#slowest tr').length - 1,
-    pacing: [...document.querySelectorAll('[data-pacing]')].map(e => [e.dataset.pacing, e.textContent]),
+    pacing: tagged('pacing'),
+    alerts: tagged('alerts'),
+    turns: tagged('turns'),
     width: document.documentElement.scrollWidth,
   };
 })()"""
@@ -58,23 +56,7 @@ async def browser() -> AsyncIterator[Browser]:
 
 
 def kitchen_events() -> list[dict[str, Any]]:
-    """An hour of a kitchen, ending now: orders bumped at two stations, one recalled, one voided."""
-    device = Device("dev-page", now_ms=int(time.time() * 1000) - 3_600_000)
-    for n in range(12):
-        k = Kitchen(device)
-        body = seed(id=f"p{n}", items=ITEMS)
-        order = k.create(body)
-        for ticket in [t for t in order.tickets.values() if t.station_id != "expo"]:  # expo follows the others
-            if n == 5:
-                order = k.do(commands.ticket_action(order, ticket.station_id, TicketAction.VOID))
-                continue
-            order = k.do(commands.ticket_action(order, ticket.station_id, TicketAction.START))
-            device.now_ms += 60_000 * (n % 4)  # some tickets take minutes
-            order = k.do(commands.ticket_action(order, ticket.station_id, TicketAction.BUMP))
-            if n == 7:
-                order = k.do(commands.ticket_action(order, ticket.station_id, TicketAction.RECALL))
-                order = k.do(commands.ticket_action(order, ticket.station_id, TicketAction.BUMP))
-    return [event_to_wire(e) for e in device.log]
+    return [event_to_wire(e) for e in kitchen_day(LOCATION, int(time.time() * 1000) - 6 * 3_600_000)]
 
 
 async def test_the_report_page_draws_the_apis_figures(browser: Browser, tmp_path: Path) -> None:
@@ -115,6 +97,12 @@ async def test_the_report_page_draws_the_apis_figures(browser: Browser, tmp_path
             assert groups and all(b["width"] > 0 and b["height"] > 0 for b in page[chart]), page[chart]
             assert all(b["fill"] == "rgb(158, 197, 232)" for b in page[chart])  # the stylesheet applied
         assert page["slowest"] == min(10, summary["bumped"])
+        assert page["pacing"] == summary["course_pacing"]
+        assert page["alerts"] == summary["timing_alerts"] == ALERTS
+        assert page["turns"] == summary["table_turns"]
+        assert {k: summary["table_turns"][k] for k in TURNS} == TURNS
+        pacing = summary["course_pacing"]
+        assert (pacing["courses_ready"], pacing["on_time"]) == (12, 11)  # p9 took 15 min against 10 min of prep
 
         phone_screen = {"width": 390, "height": 844, "deviceScaleFactor": 3, "mobile": True}
         await browser.call("Emulation.setDeviceMetricsOverride", phone_screen)
