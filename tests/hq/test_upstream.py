@@ -325,3 +325,45 @@ async def test_no_upstream_table_means_off(tmp_path: Path) -> None:
         assert json.loads(daemon.heardctl("upstream"))["state"] == "off"
     finally:
         daemon.stop()
+
+
+async def test_a_refusal_in_the_middle_of_batches_in_flight(database: str, tmp_path: Path) -> None:
+    """A backlog of several batches, sent several at a time, with a damaged record in the third: the batches
+    before it are recorded, the ones sent after it are abandoned and sent again, and every other event
+    arrives exactly once."""
+    k = make_kitchen(tmp_path, database, hq_up=False)
+    try:
+        await k.send_orders("seed", 1)
+        k.daemon.stop()
+        device, first = k.device_id, k.last_seq() + 1
+        bad = first + 1100  # in the third batch of 500 after the first one's
+        conn = sqlite3.connect(k.daemon.data_dir / "heard.db")
+        created = conn.execute(
+            "SELECT wall_ms, payload, actor FROM events WHERE origin = ? AND type = 'order.created'", (device,)
+        ).fetchone()
+        rows = [
+            (seq, created[0] + seq, "order.created", "order", f"clone-{seq}", created[1], created[2])
+            if seq != bad
+            else (seq, created[0] + seq, "note.added", "note", "n1", "[1]", "{}")
+            for seq in range(first, first + 1600)
+        ]
+        with conn:
+            top = int(conn.execute("SELECT MAX(pos) FROM events").fetchone()[0])
+            conn.executemany(
+                "INSERT INTO events (pos, origin, seq, wall_ms, counter, type, aggregate, aggregate_id, payload,"
+                " actor, schema) VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?, ?, 1)",
+                [(top + n, device, *row) for n, row in enumerate(rows, start=1)],
+            )
+        conn.close()
+        k.hq.start()
+        k.daemon.start()
+        last = k.last_seq()
+        await until(lambda: k.origin_at_hq() == {"events": last - 1, "max_seq": last}, 60, "all but the bad event")
+        await until(lambda: k.upstream()["pending"] == 0, 10, "the acks recorded")
+        status = k.upstream()
+        assert (status["dead_letter"], status["acked_seq"], status["state"]) == (1, last, "ok")
+        (location,) = k.hq_get("/api/v1/locations")["locations"]
+        assert location["orders"] == 1 + 1599
+    finally:
+        k.daemon.stop()
+        k.hq.stop()
