@@ -29,6 +29,7 @@ from ui.models.orders import KitchenOrders
 from ui.models.status import StatusModel
 from ui.models.tables import FloorTables
 from ui.models.tickets import StationTickets
+from ui.status_poll import StatusPoller
 from ui.texts import tr
 
 log = logging.getLogger(__name__)
@@ -53,6 +54,7 @@ class KitchenSession:
         self.alerts = TimingAlerts()
         self._tables_task: asyncio.Task[None] | None = None
         self.status = StatusModel()
+        self.status_poll = StatusPoller(self.client, self.status)
         self.feed = LiveFeed(url, token, self.apply_event, self._link_changed, self.reload)
         self.loaded = asyncio.Event()
         self.errors: list[str] = []  # the last failed actions, shown to the cook (never swallowed)
@@ -68,6 +70,7 @@ class KitchenSession:
     # --- life
     def start(self) -> None:
         self.feed.start()
+        self.status_poll.start()
 
     async def stop(self) -> None:
         self.stopping = True
@@ -76,6 +79,7 @@ class KitchenSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._tables_task
         await self.feed.stop()
+        await self.status_poll.stop()
         for task in list(self._tasks) + ([self._refetch] if self._refetch else []):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -154,6 +158,8 @@ class KitchenSession:
         self.orders.set_stale(not connected)
         since = None if connected else (self.status.status.since_ms or int(time.time() * 1000))
         self.status.update(connected=connected, detail=detail or "connected", since_ms=since)
+        if connected:
+            self.status_poll.now()
         if connected and self.loaded.is_set():
             self.refetch_tickets()  # derived ticket states (ready when all items are) may have moved meanwhile
 
