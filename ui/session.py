@@ -23,6 +23,7 @@ from daemon.config import Config
 from daemon.security.jwt_tokens import mint_token
 from daemon.security.manager_pin import check_pin, pin_is_set
 from ui.api_client import ApiError, DaemonClient
+from ui.bars import BarLink
 from ui.live import LiveFeed
 from ui.models.alerts import TimingAlerts
 from ui.models.orders import KitchenOrders
@@ -55,7 +56,8 @@ class KitchenSession:
         self._tables_task: asyncio.Task[None] | None = None
         self.status = StatusModel()
         self.status_poll = StatusPoller(self.client, self.status)
-        self.feed = LiveFeed(url, token, self.apply_event, self._link_changed, self.reload)
+        self.bars = BarLink(self.client)
+        self.feed = LiveFeed(url, token, self.apply_event, self._link_changed, self.reload, self.bars.on_message)
         self.loaded = asyncio.Event()
         self.errors: list[str] = []  # the last failed actions, shown to the cook (never swallowed)
         self.on_error: Callable[[str], None] = lambda message: None
@@ -80,6 +82,7 @@ class KitchenSession:
                 await self._tables_task
         await self.feed.stop()
         await self.status_poll.stop()
+        await self.bars.stop()
         for task in list(self._tasks) + ([self._refetch] if self._refetch else []):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -100,6 +103,7 @@ class KitchenSession:
             active = await self.client.tickets(station_id, status=None)
             completed = await self.client.tickets(station_id, status="completed", limit=20)
             model.replace_all(active, completed)
+        await self.bars.load(self.stations)
         await self._load_alerts()
         await self._measure_clock()
         self.loaded.set()
@@ -119,8 +123,8 @@ class KitchenSession:
         name, data = message.get("event"), message.get("data") or {}
         if name == "ticket:updated" and isinstance(data.get("ticket"), dict):
             model = self.stations.get(data["ticket"].get("station_id"))
-            if model is not None:
-                model.apply_ticket(data["ticket"])
+            if model is not None and model.apply_ticket(data["ticket"]):
+                self.bars.tickets_changed([model.station_id])
         elif name == "order:item_status" and isinstance(data.get("item"), dict):
             completed = [model.apply_item(data["item"]) for model in self.stations.values()]
             if any(completed) and self.feed.connected:
@@ -147,6 +151,7 @@ class KitchenSession:
             try:
                 for station_id, model in self.stations.items():
                     model.replace_all(await self.client.tickets(station_id), None)
+                self.bars.tickets_changed(self.stations)
             except ApiError as exc:
                 log.warning("ticket refresh failed error=%s", exc)
             if not self._refetch_again:
@@ -161,6 +166,7 @@ class KitchenSession:
         if connected:
             self.status_poll.now()
         if connected and self.loaded.is_set():
+            self.bars.reconnected(self.stations)
             self.refetch_tickets()  # derived ticket states (ready when all items are) may have moved meanwhile
 
     async def _measure_clock(self) -> None:

@@ -6,8 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ui.keys import spec_of
 from ui.session import KitchenSession
 from ui.texts import tr
 from ui.views.pin_pad import PinPad
@@ -31,6 +33,10 @@ class StationScreen(QWidget):
         self.grid.action.connect(self._action)
         self.grid.selection_changed.connect(self.refresh)
         self.model.changed.connect(self.refresh)
+        # Bump bars: a wedge bar's keys go to the daemon, and the highlight is the daemon's selection
+        self.grid.forward_key = self._forward_key
+        session.bars.selections.changed.connect(self._follow)
+        session.bars.selections.refused.connect(self._refused)
 
         side = QWidget()
         side.setFixedWidth(SIDE_PX)
@@ -85,6 +91,24 @@ class StationScreen(QWidget):
         layout.addWidget(self.grid, 1)
         layout.addWidget(side)
         self.refresh()
+
+    def _forward_key(self, event: QKeyEvent) -> bool:
+        """Hand the key to the daemon when this station has a keyboard-wedge bar; False: the screen's keys."""
+        if self.station_id not in self.session.bars.selections.wedge_bars:
+            return False
+        if event.isAutoRepeat():
+            return True  # a held key does not repeat (docs/bumpbars.md): only the press counts
+        spec = spec_of(event)
+        return spec is not None and self.session.bars.forward(self.station_id, spec)
+
+    def _follow(self, station_id: str) -> None:
+        selection = self.session.bars.selections.get(station_id)
+        if station_id == self.station_id and selection is not None:
+            self.grid.follow(selection.get("ticket_id"), selection.get("item_id"))
+
+    def _refused(self, station_id: str, error: str) -> None:
+        if station_id == self.station_id:
+            self.message.setText(tr("bar.refused", error=error))
 
     def _button(self, text: str, slot: Any) -> QPushButton:
         button = QPushButton(text)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -103,6 +104,8 @@ class TicketGrid(QWidget):
         self.frames = 0  # painted frames (the benchmark and tests read it)
         self.painted_ids: list[str] = []  # ticket ids on the last painted frame (the "seen" acknowledgement)
         self.on_painted: list[Any] = []
+        # A key is first offered here (the station hands a wedge bar's keys to the daemon): True = taken
+        self.forward_key: Callable[[QKeyEvent], bool] | None = None
         self._layouts: dict[str, tuple[tuple[Any, ...], CardLayout]] = {}
         self._pixmaps: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
         # What each relayout and paint cost (the benchmark reads them; bounded so a long shift grows nothing)
@@ -346,7 +349,23 @@ class TicketGrid(QWidget):
         elif action in ("start", "priority") and ticket is not None:
             self.action.emit(action, ticket)
 
+    def follow(self, ticket_id: str | None, item_id: str | None) -> None:
+        """Draw the daemon's bump-bar selection: that ticket (and item) highlighted, on the page it is on."""
+        ticket = next((t for t in self.model.tickets if t["id"] == ticket_id), None)
+        if ticket is None:
+            return  # not in this screen's list yet: the re-read after the tickets change brings it
+        items = ticket.get("items", ())
+        item = next((i for i, it in enumerate(items) if item_id and it.get("item_id") == item_id), None)
+        self._select(ticket_id, item)
+        for number, page in enumerate(self.pages):
+            if any(p.card.ticket["id"] == ticket_id for p in page) and number != self.page:
+                self.page = number
+                self.selection_changed.emit()
+                self.update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.forward_key is not None and self.forward_key(event):
+            return
         key = event.key()
         if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
             self.select_number(key - Qt.Key.Key_0)
