@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
@@ -31,8 +31,9 @@ class StationScreen(QWidget):
         self.grid.bump.connect(lambda t: session.bump(station_id, t["order_id"]))
         self.grid.item_done.connect(lambda _t, item: session.mark_item_done(item))
         self.grid.action.connect(self._action)
-        self.grid.selection_changed.connect(self.refresh)
-        self.model.changed.connect(self.refresh)
+        self.grid.selection_changed.connect(self.refresh_soon)
+        self.model.changed.connect(self.refresh_soon)
+        self._refresh_pending = False
         # Bump bars: a wedge bar's keys go to the daemon, and the highlight is the daemon's selection
         self.grid.forward_key = self._forward_key
         session.bars.selections.changed.connect(self._follow)
@@ -152,7 +153,14 @@ class StationScreen(QWidget):
             self.session.void_with_pin(self.station_id, self._void_order, pin)
             self._void_order = None
 
+    def refresh_soon(self) -> None:
+        """Changes that arrive in one loop turn share one refresh of the side panel."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self.refresh)
+
     def refresh(self) -> None:
+        self._refresh_pending = False
         name = self.session.station_names.get(self.station_id, self.station_id)
         held = sum(self.model.held_counts().values())
         self.title.setText(f"{name} · {len(self.model.tickets)}" + (f"  {tr('side.held', n=held)}" if held else ""))
