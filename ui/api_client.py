@@ -120,6 +120,10 @@ class DaemonClient:
     async def set_table_status(self, table_id: str, status: str) -> dict[str, Any]:
         return dict(await self.request("PATCH", f"/api/v1/tables/{table_id}/status", {"status": status}))
 
+    async def clear_table(self, table_id: str) -> None:
+        """The party left: the seating ends, the turn is recorded, the table is dirty (204)."""
+        await self.request("POST", f"/api/v1/tables/{table_id}/clear")
+
     # --- coursing (docs/coursing.md)
     async def alerts(self, location_id: str) -> list[dict[str, Any]]:
         data = await self.request("GET", "/api/v1/coursing/alerts", location_id=location_id)

@@ -39,6 +39,8 @@ TABLES_POLL_SECONDS = 5.0
 TABLES_RETRY_SECONDS = 30.0
 SEEN_BATCH = 500  # the most order ids one acknowledgement takes (docs/api.md)
 REFETCH_EVENTS = frozenset({"order:new", "order:updated", "course:updated"})
+# The kitchen channel's events of the tables API (a table's own status changes are on the branch channel only)
+TABLE_EVENTS = frozenset({"order:table_assigned", "order:table_cleared"})
 
 
 class KitchenSession:
@@ -54,6 +56,7 @@ class KitchenSession:
         self.tables = FloorTables()
         self.alerts = TimingAlerts()
         self._tables_task: asyncio.Task[None] | None = None
+        self._tables_wake = asyncio.Event()
         self.status = StatusModel()
         self.status_poll = StatusPoller(self.client, self.status)
         self.bars = BarLink(self.client)
@@ -138,6 +141,8 @@ class KitchenSession:
             self.orders.apply_course(data.get("order_id", ""), data.get("order_status", ""), data["course"])
         if name in REFETCH_EVENTS and self.feed.connected:
             self.refetch_tickets()
+        if name in TABLE_EVENTS and self._tables_task is not None:
+            self._tables_wake.set()  # a party seated or cleared: the floor is read now, not at the next poll
 
     def refetch_tickets(self) -> None:
         if self._refetch is not None and not self._refetch.done():
@@ -178,7 +183,8 @@ class KitchenSession:
 
     # --- tables (the tables screen)
     def watch_tables(self) -> None:
-        """Read the floor now and every few seconds (the tables API's live events are not specified yet)."""
+        """Read the floor now, every few seconds (a table's status change has no event on the kitchen
+        channel), and at once when a party is seated or cleared (`order:table_assigned`, `…_cleared`)."""
         self._tables_task = asyncio.ensure_future(self._tables_loop())
 
     async def _tables_loop(self) -> None:
@@ -187,7 +193,10 @@ class KitchenSession:
                 await asyncio.sleep(0.1)  # the location is not known until the daemon's welcome: soon
                 continue
             # a daemon without the API is asked again now and then: an update may bring it
-            await asyncio.sleep(TABLES_POLL_SECONDS if self.tables.available else TABLES_RETRY_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                wait = TABLES_POLL_SECONDS if self.tables.available else TABLES_RETRY_SECONDS
+                await asyncio.wait_for(self._tables_wake.wait(), wait)
+            self._tables_wake.clear()
 
     async def refresh_tables(self) -> bool:
         """Read the tables; False when the location is not known yet (nothing asked)."""
@@ -204,9 +213,18 @@ class KitchenSession:
         return True
 
     def set_table_status(self, table_id: str, status: str) -> asyncio.Task[Any]:
+        """A seated table is cleared first (the tables API refuses a status over a seated party: clearing
+        ends the seating, records the turn and leaves the table dirty), then given the status asked for."""
+        seated = any(t.get("id") == table_id and t.get("status") == "occupied" for t in self.tables.tables)
+
         async def change() -> None:
-            await self.client.set_table_status(table_id, status)
-            await self.refresh_tables()
+            try:
+                if seated and status != "occupied":
+                    await self.client.clear_table(table_id)
+                if not (seated and status == "dirty"):
+                    await self.client.set_table_status(table_id, status)
+            finally:
+                await self.refresh_tables()  # the truth either way
 
         return self.act(change(), "table status")
 
