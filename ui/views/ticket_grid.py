@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QWidget
 from ui.models.orders import KitchenOrders, station_progress
 from ui.models.tickets import StationTickets
 from ui.texts import tr
+from ui.views.kinetic import KineticPager
 from ui.views.theme import Theme, TimerState
 from ui.views.ticket_card import (
     FLASH_SECONDS,
@@ -35,7 +36,6 @@ from ui.views.ticket_card import (
 
 COLUMN_PX = 320
 GAP = 10
-SWIPE_PX = 80
 
 # Key → action, the default map for a keyboard-wedge bump bar or a keyboard (issue 18 brings configurable maps).
 KEYS: dict[int, str] = {
@@ -98,7 +98,6 @@ class TicketGrid(QWidget):
         self._dirty = True
         self._scheduled = False
         self._shown: dict[str, tuple[Any, ...]] = {}  # ticket id → its look when last painted
-        self._pressed_at: QPoint | None = None
         self._progress: dict[str, tuple[dict[str, Any], tuple[tuple[str, int, int], ...]]] = {}
         self.frames = 0  # painted frames (the benchmark and tests read it)
         self.painted_ids: list[str] = []  # ticket ids on the last painted frame (the "seen" acknowledgement)
@@ -117,6 +116,9 @@ class TicketGrid(QWidget):
         model.changed.connect(self.relayout)
         orders.changed.connect(self.relayout)
         self.clocks = Clocks(theme)
+        self.pager = KineticPager(
+            self, lambda step: 0 <= self.page + step < len(self.pages), lambda step: self.set_page(self.page + step)
+        )
         self._states: dict[str, str] = {}  # ticket id → its timer state when last painted (a tick may change it)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._tick_clocks)  # one timer drives every card's clock
@@ -260,13 +262,17 @@ class TicketGrid(QWidget):
         card covers it. Blits stay small, so they run inline rather than on Qt's painting thread pool."""
         started = time.perf_counter()
         painter = QPainter(self)
+        if self.pager.offset:
+            self._paint_moving(painter)
+            painter.end()
+            self.frames += 1
+            return
         region = event.region()
         pages = self.pages  # lays out first if anything changed
         now = time.time()
         mono = time.monotonic()
         page = pages[self.page] if pages else []
         flashing = False
-        stale = self.model.stale
         theme = self.theme
         covered = QRegion()
         painted: list[tuple[QRect, float, TimerState, bool, bool]] = []
@@ -285,13 +291,10 @@ class TicketGrid(QWidget):
             flashing = flashing or flash
             seconds = card.elapsed(now)
             state = theme.timer_state(seconds)
-            key = (card.serial, placed.w, placed.h, state.name, stale)
-            cached = self._pixmaps.get(tid)
-            if cached is None or cached[0] != key:
-                cached = (key, render_card(card, theme, placed.w, placed.h, state, stale))
-            pixmaps[tid] = cached
+            pixmap = self._pixmap(placed, state)
+            pixmaps[tid] = self._pixmaps[tid]
             for part in region.intersected(rect):
-                painter.drawPixmap(part.topLeft(), cached[1], part.translated(-placed.x, -placed.y))
+                painter.drawPixmap(part.topLeft(), pixmap, part.translated(-placed.x, -placed.y))
             painted.append((rect, seconds, state, tid == self.selected_id, flash))
             states[tid] = state.name
             covered += rect
@@ -320,6 +323,42 @@ class TicketGrid(QWidget):
             callback(self)
         if flashing:
             QTimer.singleShot(int(FLASH_SECONDS * 1000), self.update)  # end the flash: once, not blinking
+
+    def _pixmap(self, placed: Placed, state: TimerState) -> QPixmap:
+        """The card drawn but for its clock, redrawn when its layout, size, timer colour or staleness changes."""
+        card, stale = placed.card, self.model.stale
+        key = (card.serial, placed.w, placed.h, state.name, stale)
+        cached = self._pixmaps.get(card.ticket["id"])
+        if cached is None or cached[0] != key:
+            cached = self._pixmaps[card.ticket["id"]] = (
+                key,
+                render_card(card, self.theme, placed.w, placed.h, state, stale),
+            )
+        return cached[1]
+
+    def _paint_moving(self, painter: QPainter) -> None:
+        """A frame of a page being dragged or settling: this page shifted, and the one it moves toward."""
+        dx = round(self.pager.offset)
+        width = self.width()
+        painter.fillRect(self.rect(), QColor(self.theme.background))
+        pages = self.pages
+        now = time.time()
+        toward = self.page + (1 if dx < 0 else -1)
+        shown: list[tuple[QRect, float, TimerState]] = []
+        for number, shift in ((self.page, dx), (toward, dx + (width if dx < 0 else -width))):
+            if not 0 <= number < len(pages):
+                continue
+            for placed in pages[number]:
+                rect = placed.rect.translated(shift, 0)
+                if rect.right() < 0 or rect.left() > width:
+                    continue
+                seconds = placed.card.elapsed(now)
+                state = self.theme.timer_state(seconds)
+                painter.drawPixmap(rect.topLeft(), self._pixmap(placed, state))
+                shown.append((rect, seconds, state))
+        self.clocks.begin(painter)
+        for rect, seconds, state in shown:
+            self.clocks.draw(painter, rect, seconds, state)
 
     # --- paging
     def off_screen(self) -> tuple[int, int]:
@@ -419,16 +458,15 @@ class TicketGrid(QWidget):
         return next((p for p in page if p.rect.contains(point)), None)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._pressed_at = event.position().toPoint()
+        self.pager.press(event.position(), event.timestamp())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self.pager.move(event.position(), event.timestamp())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.pager.release(event.position(), event.timestamp()):
+            return  # a drag turns the page (or springs back); it never bumps
         point = event.position().toPoint()
-        start, self._pressed_at = self._pressed_at, None
-        if start is not None:
-            dx, dy = point.x() - start.x(), point.y() - start.y()
-            if abs(dx) > SWIPE_PX and abs(dx) > 2 * abs(dy):  # a swipe turns the page; it never bumps
-                self.set_page(self.page + (1 if dx < 0 else -1))
-                return
         placed = self.card_at(point)
         if placed is None:
             return
