@@ -27,6 +27,7 @@ class StatusBar(QWidget):
         self.setStyleSheet(f"background: {theme.bar}; color: {theme.bar_text};")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(28)  # five parts told apart at a glance
         self.labels = {k: QLabel() for k in ("daemon", "peers", "printers", "hq", "clock")}
         for label in self.labels.values():
             label.setFont(theme.font(16))

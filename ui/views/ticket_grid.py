@@ -258,7 +258,7 @@ class TicketGrid(QWidget):
     # --- painting
     def paintEvent(self, event: QPaintEvent) -> None:
         """Draw what the region asks for and nothing more: each card's cached pixmap only where the region
-        meets it (the 1 Hz tick asks for the headers), its clock and frame, and the background only where no
+        meets it (the 1 Hz tick asks for the clocks), its clock and frame, and the background only where no
         card covers it. Blits stay small, so they run inline rather than on Qt's painting thread pool."""
         started = time.perf_counter()
         painter = QPainter(self)
