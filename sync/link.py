@@ -27,7 +27,6 @@ from sync.wire import WireError, events_from_wire, versions_from_wire
 log = logging.getLogger(__name__)
 
 MIN_DELAY = 0.2
-MAX_DELAY = 5.0
 REFUSED_DELAY = 30.0  # a peer that refuses our credential: keep trying, but seldom
 PING_SECONDS = 2.0
 
@@ -96,7 +95,7 @@ class PeerLink:
             self._poked.clear()
             with contextlib.suppress(TimeoutError):  # the backoff timer, cut short by a poke
                 await asyncio.wait_for(self._poked.wait(), wait * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, MAX_DELAY)
+            delay = min(delay * 2, self.peers.max_backoff)
 
     def _set_streaming(self, on: bool) -> None:
         self.streaming = on

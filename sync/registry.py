@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOCK_WARNING_MS = 2000  # ARCHITECTURE §5: an offset to a peer over 2 s is shown as a warning
+MAX_BACKOFF = 5.0  # the longest a link waits before trying a peer again (docs/replication.md)
 
 
 @dataclass
@@ -70,6 +71,7 @@ class Peers:
         self.self_urls: set[str] = set()
         self.session: aiohttp.ClientSession | None = None
         self.outbound: Outbound | None = None  # the streams peers pull from us (set by the wiring)
+        self.max_backoff = MAX_BACKOFF
 
     # ---- lifecycle -------------------------------------------------------------------------
 
