@@ -1,5 +1,8 @@
 """A peer's batches of events into the store, in arrival order, with several writes committing at once.
 
+`on_taken` hears, after each batch's COMMIT, the highest seq per origin the batch held: the writer commits
+in order, so everything put before it is durable too (what the link acknowledges to the peer).
+
 A link that awaited each batch's COMMIT before merging the next left the event loop idle during every
 fsync, and the peer idle during every merge. Here each batch is merged at once (`Store.ingest` runs up to
 its hand-over to the writer without yielding, so batches merge in the order they were put), and up to
@@ -29,7 +32,7 @@ class Intake:
     def __init__(
         self,
         store: Store,
-        on_taken: Callable[[Ingested], None] = lambda _: None,
+        on_taken: Callable[[dict[str, int]], None] = lambda _: None,
         on_failed: Callable[[BaseException], None] = lambda _: None,
         window: int = WINDOW,
     ) -> None:
@@ -38,6 +41,7 @@ class Intake:
         self._on_failed = on_failed
         self._window = window
         self._inflight: deque[asyncio.Task[Ingested]] = deque()
+        self._tops: dict[asyncio.Task[Ingested], dict[str, int]] = {}
         self.failure: BaseException | None = None
 
     async def put(self, events: list[Event]) -> None:
@@ -45,6 +49,10 @@ class Intake:
         the background; waits while `WINDOW` batches are still committing."""
         self.check()
         task = asyncio.ensure_future(self._store.ingest(events))
+        tops: dict[str, int] = {}
+        for event in events:
+            tops[event.origin] = max(tops.get(event.origin, 0), event.seq)
+        self._tops[task] = tops
         task.add_done_callback(self._done)
         self._inflight.append(task)
         await asyncio.sleep(0)  # the task's first step is the whole merge: let it run before we go on
@@ -55,12 +63,13 @@ class Intake:
     def _done(self, task: asyncio.Task[Ingested]) -> None:
         with contextlib.suppress(ValueError):
             self._inflight.remove(task)
+        tops = self._tops.pop(task, {})
         if task.cancelled():
             return
         exc = task.exception()
         if exc is None:
             result = task.result()
-            self._on_taken(result)
+            self._on_taken(tops)
             if result.gaps:
                 exc = Gap(f"gaps {dict(result.gaps)}")
         if exc is not None and self.failure is None:

@@ -48,6 +48,8 @@ class PeerLink:
         self.connects = 0
         self._poked = asyncio.Event()
         self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._ack: dict[str, int] = {}  # durable here, not yet acknowledged to the peer
+        self._acking: asyncio.Task[None] | None = None
 
     def poke(self) -> None:
         """The peer showed up (it connected to us): end the backoff wait and try at once."""
@@ -106,7 +108,7 @@ class PeerLink:
         session = self.peers.session
         assert session is not None
         state = await self._hello(session)
-        intake = Intake(self.peers.store, on_taken=lambda _: self._touch(state), on_failed=self._abort)
+        intake = Intake(self.peers.store, on_taken=lambda tops: self._taken(state, tops), on_failed=self._abort)
         try:
             await self._catch_up(session, state, intake)
             async with session.ws_connect(
@@ -134,15 +136,29 @@ class PeerLink:
         finally:
             self._ws = None
             await intake.close()
+            if self._acking is not None:
+                self._acking.cancel()
 
     def _abort(self, exc: BaseException) -> None:
         """A batch failed while the stream runs: close it, so the link starts again."""
         if self._ws is not None and not self._ws.closed:
             asyncio.ensure_future(self._ws.close())
 
-    @staticmethod
-    def _touch(state: PeerState) -> None:
+    def _taken(self, state: PeerState, tops: dict[str, int]) -> None:
+        """A batch from the peer is durable: tell it (once per loop turn at most), so it can answer a POS
+        that the order reached this device (`deliveryStatuses: success`)."""
         state.last_contact_ms = wall_clock_ms()
+        for origin, seq in tops.items():
+            self._ack[origin] = max(self._ack.get(origin, 0), seq)
+        if self._ws is not None and (self._acking is None or self._acking.done()):
+            self._acking = asyncio.ensure_future(self._send_ack(self._ws))
+
+    async def _send_ack(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        await asyncio.sleep(0)  # batches committed in the same turn go in one ack
+        versions, self._ack = self._ack, {}
+        if versions and not ws.closed:
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(orjson.dumps({"type": "ack", "versions": versions}).decode())
 
     async def _hello(self, session: aiohttp.ClientSession) -> PeerState:
         t0 = wall_clock_ms()
