@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from daemon.domain.model import Course, CourseStatus, MealPace, Order
+from daemon.domain.model import ACTIVE_ORDER_STATUSES, Course, CourseStatus, MealPace, Order
 from daemon.domain.pacing import MINUTE_MS, WARNING_MINUTES, AlertLevel, Pacing
 from daemon.domain.table_sync import SyncBook, TableSync
 from daemon.domain.timing_alerts import TimingAlert, alert_id
@@ -23,6 +23,7 @@ _C_COMPLETE = CourseStatus.COMPLETE
 _C_SKIPPED = CourseStatus.SKIPPED
 _FINAL = (CourseStatus.COMPLETE, CourseStatus.SKIPPED)
 _NORMAL = AlertLevel.NORMAL
+NEVER = 2**62  # a time no pass reaches: nothing can come due without the order changing first
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,27 @@ class Plan:
     advances: list[Advance] = field(default_factory=list)
     alerts: list[TimingAlert] = field(default_factory=list)
     courses_seen: int = 0
+    # Order id → before this time, a pass over this same order (same object: unchanged), with the same
+    # pacing, finds nothing for it, so the clock may skip it until then. NEVER: not until the order changes.
+    # An order seated in a table sync is never listed: the other orders at its table move it too.
+    quiet_until: dict[str, int] = field(default_factory=dict)
+
+
+def needs_clock(order: Order) -> bool:
+    """Whether a pass can ever find something due on this order by itself: a held course (it may come due
+    to fire), or an unfinished course of a coursed meal (it may run late enough to alert). An order with one
+    fired course and no table is the station screen's business, not the clock's; the store keeps an index
+    of the orders this is true of, so the once-a-second pass visits them and not every open order.
+    Orders seated in a table sync are visited whatever this says (the sync book names them)."""
+    if order.canceled:
+        return False
+    courses = order.courses
+    coursed = len(courses) > 1
+    for course in courses.values():
+        status = course.status
+        if status is _C_HELD or (coursed and status not in _FINAL):
+            return True
+    return False
 
 
 def fire_fact(order_id: str, course: int, fire_at_ms: int) -> str:
@@ -53,10 +75,10 @@ def fire_fact(order_id: str, course: int, fire_at_ms: int) -> str:
 
 def table_ready_before(sync: TableSync, number: int, orders: Mapping[str, Order]) -> bool:
     """Every order at the table has finished every course before `number` (an order this device no
-    longer holds, or a canceled one, holds nobody up)."""
+    longer holds, a canceled one, or one no longer open, holds nobody up)."""
     for oid in sync.order_ids:
         order = orders.get(oid)
-        if order is None or order.canceled:
+        if order is None or order.canceled or order.status not in ACTIVE_ORDER_STATUSES:
             continue
         for n, course in order.courses.items():
             if n < number and course.status not in _FINAL:
@@ -83,14 +105,33 @@ def _message(level: AlertLevel, delay: int | None) -> str:
 
 
 def plan(
-    orders: Iterable[Order], pacing: Pacing, syncs: SyncBook, known_alerts: Mapping[str, object], now_ms: int
+    orders: Iterable[Order],
+    pacing: Pacing,
+    syncs: SyncBook,
+    known_alerts: Mapping[str, object],
+    now_ms: int,
+    held: Mapping[str, Order] | None = None,
 ) -> Plan:
     """What is due at `now_ms`. The loop is the clock's hot path (every second, every open course): a
     course is checked by a few comparisons against per-pass caches, and only one that is due or late
-    enough to alert goes through `Pacing.status`, which stays the one definition of timing."""
+    enough to alert goes through `Pacing.status`, which stays the one definition of timing.
+
+    `orders` are the orders to visit: every open order; or, with `held` (every order the device holds, by
+    id), only those that `needs_clock`, and the open orders a table sync names are added from `held` —
+    the same plan for a fraction of the work."""
     out = Plan()
     sync_of = syncs.of_order() if syncs.syncs and pacing.config.table_sync_enabled else {}
-    by_id = {o.id: o for o in orders if not o.canceled} if sync_of else {}
+    if sync_of:
+        orders = list(orders)
+        if held is None:
+            held = {o.id: o for o in orders}
+        else:
+            visited = {o.id for o in orders}
+            for oid in sync_of:
+                seated = held.get(oid)
+                if seated is not None and oid not in visited and seated.status in ACTIVE_ORDER_STATUSES:
+                    orders.append(seated)
+    by_id = held if sync_of and held is not None else {}
     auto_enabled = pacing.config.auto_fire_enabled
     quiet_ms = WARNING_MINUTES * MINUTE_MS  # later than this, a fired course may need an alert
     prep_cache: dict[str | int, int] = {}  # by template id (else course number): per pass, not per course
@@ -108,6 +149,7 @@ def plan(
         coursed = sync is not None or len(courses) > 1
         numbers = sorted(courses) if coursed else courses
         previous: Course | None = None
+        quiet_until = NEVER  # the earliest time a pass could find something here: lowered course by course
         for number in numbers:
             course = courses[number]
             status = course.status
@@ -139,8 +181,12 @@ def plan(
                             gap = gap_cache[gap_key] = pacing.gap_ms(course, order.pace)
                         fire_at = previous.fired_ms + gap
                 previous = course
-                if fire_at is None or fire_at > now_ms:
+                if fire_at is None:
+                    continue  # waits on the course before it to fire: a change of the order, not of time
+                if fire_at > now_ms:
+                    quiet_until = min(quiet_until, fire_at)
                     continue  # not due: not late either
+                quiet_until = now_ms
                 if sync is None or table_ready_before(sync, number, by_id):
                     out.fires.append(Fire(order.id, number, fire_at, fire_fact(order.id, number, fire_at)))
                     if sync is not None and sync.current_course < number and (sync.table_id, number) not in advanced:
@@ -156,9 +202,14 @@ def plan(
             prep = prep_cache.get(key)
             if prep is None:
                 prep = prep_cache[key] = pacing.prep_ms(course)
-            if now_ms - ((course.fired_ms or order.created_ms) + prep) < quiet_ms:
+            may_alert_at = (course.fired_ms or order.created_ms) + prep + quiet_ms
+            if now_ms < may_alert_at:
+                quiet_until = min(quiet_until, may_alert_at)
                 continue
+            quiet_until = now_ms
             _alert(out, order, course, pacing, sync, known_alerts, now_ms, blocked=False)
+        if sync is None and quiet_until > now_ms:
+            out.quiet_until[order.id] = quiet_until
     out.courses_seen = seen
     return out
 

@@ -161,6 +161,7 @@ class Store:
         if self._reader is not None:
             self._reader.close()
             self._reader = None
+        self.journal.close()
 
     def _load(self) -> None:
         conn = sqlite3.connect(self.path)
@@ -238,6 +239,15 @@ class Store:
     def active_orders(self) -> list[Order]:
         """Orders whose status is pending, confirmed, preparing or ready."""
         return self._orders.active()
+
+    def orders_the_clock_paces(self) -> list[Order]:
+        """Open orders with a held course, or a coursed meal's unfinished course (clock_plan.needs_clock):
+        what the kitchen clock visits every second, from an index, instead of every open order."""
+        return self._orders.paced()
+
+    def orders_by_id(self) -> Mapping[str, Order]:
+        """Every order held in memory, by id: the clock's lookup for the orders a table sync names."""
+        return self._orders.by_id()
 
     def orders_on_screen(self) -> list[Order]:
         """Orders with some ticket still to bump."""
