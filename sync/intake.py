@@ -69,7 +69,9 @@ class Intake:
         exc = task.exception()
         if exc is None:
             result = task.result()
-            self._on_taken(tops)
+            for origin, missing in result.gaps.items():  # held up to the gap only
+                tops[origin] = min(tops.get(origin, 0), missing - 1)
+            self._on_taken({o: seq for o, seq in tops.items() if seq > 0})
             if result.gaps:
                 exc = Gap(f"gaps {dict(result.gaps)}")
         if exc is not None and self.failure is None:
