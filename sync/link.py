@@ -155,8 +155,8 @@ class PeerLink:
 
     async def _send_ack(self, ws: aiohttp.ClientWebSocketResponse) -> None:
         await asyncio.sleep(0)  # batches committed in the same turn go in one ack
-        versions, self._ack = self._ack, {}
-        if versions and not ws.closed:
+        while self._ack and not ws.closed:  # and those committed while it was being sent, in the next
+            versions, self._ack = self._ack, {}
             with contextlib.suppress(ConnectionError, RuntimeError):
                 await ws.send_str(orjson.dumps({"type": "ack", "versions": versions}).decode())
 
