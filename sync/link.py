@@ -16,8 +16,10 @@ from typing import Any
 import aiohttp
 import orjson
 
+from daemon.domain.events import Event
 from daemon.store.store import StoreUnavailable, wall_clock_ms
 from sync.credentials import mint_peer_token
+from sync.intake import Gap, Intake
 from sync.registry import Peers, PeerState
 from sync.server import BATCH, PREFIX
 from sync.wire import WireError, events_from_wire, versions_from_wire
@@ -25,7 +27,6 @@ from sync.wire import WireError, events_from_wire, versions_from_wire
 log = logging.getLogger(__name__)
 
 MIN_DELAY = 0.2
-MAX_DELAY = 5.0
 REFUSED_DELAY = 30.0  # a peer that refuses our credential: keep trying, but seldom
 PING_SECONDS = 2.0
 
@@ -38,10 +39,6 @@ class NotAPeer(Exception):
     """The URL is this device, or a device another link already streams from."""
 
 
-class Resume(Exception):
-    """The stream skipped a seq: pull again from the version vector."""
-
-
 class PeerLink:
     def __init__(self, peers: Peers, url: str) -> None:
         self.peers = peers
@@ -50,6 +47,9 @@ class PeerLink:
         self.streaming = False
         self.connects = 0
         self._poked = asyncio.Event()
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._ack: dict[str, int] = {}  # durable here, not yet acknowledged to the peer
+        self._acking: asyncio.Task[None] | None = None
 
     def poke(self) -> None:
         """The peer showed up (it connected to us): end the backoff wait and try at once."""
@@ -82,7 +82,7 @@ class PeerLink:
             except Refused as exc:
                 log.warning("peer refused us url=%s: %s", self.url, exc)
                 wait = REFUSED_DELAY
-            except Resume as exc:
+            except Gap as exc:
                 log.info("peer stream resumes url=%s: %s", self.url, exc)
                 wait = 0.0
             except (aiohttp.ClientError, OSError, TimeoutError, WireError, StoreUnavailable, ValueError) as exc:
@@ -97,7 +97,7 @@ class PeerLink:
             self._poked.clear()
             with contextlib.suppress(TimeoutError):  # the backoff timer, cut short by a poke
                 await asyncio.wait_for(self._poked.wait(), wait * random.uniform(0.8, 1.2))
-            delay = min(delay * 2, MAX_DELAY)
+            delay = min(delay * 2, self.peers.max_backoff)
 
     def _set_streaming(self, on: bool) -> None:
         self.streaming = on
@@ -108,26 +108,57 @@ class PeerLink:
         session = self.peers.session
         assert session is not None
         state = await self._hello(session)
-        await self._catch_up(session, state)
-        async with session.ws_connect(
-            self.url + PREFIX + "/stream", headers=self._headers(), heartbeat=5.0, max_msg_size=64 * 1024 * 1024
-        ) as ws:
-            await ws.send_str(
-                orjson.dumps({"type": "subscribe", "versions": self.peers.store.version_vector()}).decode()
-            )
-            self.connects += 1
-            self._set_streaming(True)
-            pinger = asyncio.create_task(self._ping(ws))
-            try:
-                async for msg in ws:
-                    if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
-                        await self._handle(state, orjson.loads(msg.data))
-                    elif msg.type == aiohttp.WSMsgType.ERROR:
-                        raise ConnectionError(f"stream error: {ws.exception()}")
-            finally:
-                pinger.cancel()
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await pinger
+        intake = Intake(self.peers.store, on_taken=lambda tops: self._taken(state, tops), on_failed=self._abort)
+        try:
+            await self._catch_up(session, state, intake)
+            async with session.ws_connect(
+                self.url + PREFIX + "/stream", headers=self._headers(), heartbeat=5.0, max_msg_size=64 * 1024 * 1024
+            ) as ws:
+                self._ws = ws
+                # The vector includes batches still committing: they are the store's already.
+                await ws.send_str(
+                    orjson.dumps({"type": "subscribe", "versions": self.peers.store.version_vector()}).decode()
+                )
+                self.connects += 1
+                self._set_streaming(True)
+                pinger = asyncio.create_task(self._ping(ws))
+                try:
+                    async for msg in ws:
+                        if msg.type in (aiohttp.WSMsgType.BINARY, aiohttp.WSMsgType.TEXT):
+                            await self._handle(state, orjson.loads(msg.data), intake)
+                        elif msg.type == aiohttp.WSMsgType.ERROR:
+                            raise ConnectionError(f"stream error: {ws.exception()}")
+                finally:
+                    pinger.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await pinger
+            intake.check()  # the stream was closed because a batch failed: say why
+        finally:
+            self._ws = None
+            await intake.close()
+            if self._acking is not None:
+                self._acking.cancel()
+
+    def _abort(self, exc: BaseException) -> None:
+        """A batch failed while the stream runs: close it, so the link starts again."""
+        if self._ws is not None and not self._ws.closed:
+            asyncio.ensure_future(self._ws.close())
+
+    def _taken(self, state: PeerState, tops: dict[str, int]) -> None:
+        """A batch from the peer is durable: tell it (once per loop turn at most), so it can answer a POS
+        that the order reached this device (`deliveryStatuses: success`)."""
+        state.last_contact_ms = wall_clock_ms()
+        for origin, seq in tops.items():
+            self._ack[origin] = max(self._ack.get(origin, 0), seq)
+        if self._ws is not None and (self._acking is None or self._acking.done()):
+            self._acking = asyncio.ensure_future(self._send_ack(self._ws))
+
+    async def _send_ack(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        await asyncio.sleep(0)  # batches committed in the same turn go in one ack
+        while self._ack and not ws.closed:  # and those committed while it was being sent, in the next
+            versions, self._ack = self._ack, {}
+            with contextlib.suppress(ConnectionError, RuntimeError):
+                await ws.send_str(orjson.dumps({"type": "ack", "versions": versions}).decode())
 
     async def _hello(self, session: aiohttp.ClientSession) -> PeerState:
         t0 = wall_clock_ms()
@@ -160,34 +191,45 @@ class PeerLink:
         if versions is not None:
             state.versions = versions_from_wire(versions)
 
-    async def _catch_up(self, session: aiohttp.ClientSession, state: PeerState) -> None:
-        """Pull, origin by origin, what the peer holds past our version vector, a batch at a time."""
-        store = self.peers.store
+    async def _catch_up(self, session: aiohttp.ClientSession, state: PeerState, intake: Intake) -> None:
+        """Pull, origin by origin, what the peer holds past our version vector, a batch at a time. The next
+        batch is asked for before this one is merged, so the peer reads it while we fold."""
         for origin, top in state.versions.items():
-            while (have := store.version_vector().get(origin, 0)) < top:
-                params = {"origin": origin, "after": str(have), "limit": str(BATCH)}
-                async with session.get(self.url + PREFIX + "/events", params=params, headers=self._headers()) as resp:
-                    if resp.status in (401, 403):
-                        raise Refused(f"{resp.status} {(await resp.text())[:200]}")
-                    resp.raise_for_status()
-                    body = await resp.json(loads=orjson.loads)
-                events = events_from_wire(body.get("events"))
-                if not events:
-                    break
-                result = await store.ingest(events)
-                state.last_contact_ms = wall_clock_ms()
-                if result.accepted == 0:
-                    break
+            after = self.peers.store.version_vector().get(origin, 0)
+            if after >= top:
+                continue
+            fetch: asyncio.Task[list[Event]] | None = asyncio.ensure_future(self._pull(session, origin, after))
+            try:
+                while fetch is not None:
+                    events = await fetch
+                    fetch = None
+                    if not events:
+                        break
+                    after = events[-1].seq
+                    if after < top:
+                        fetch = asyncio.ensure_future(self._pull(session, origin, after))
+                    await intake.put(events)
+            finally:
+                if fetch is not None:
+                    fetch.cancel()
+                    with contextlib.suppress(asyncio.CancelledError, Exception):
+                        await fetch
 
-    async def _handle(self, state: PeerState, msg: Any) -> None:
+    async def _pull(self, session: aiohttp.ClientSession, origin: str, after: int) -> list[Event]:
+        params = {"origin": origin, "after": str(after), "limit": str(BATCH)}
+        async with session.get(self.url + PREFIX + "/events", params=params, headers=self._headers()) as resp:
+            if resp.status in (401, 403):
+                raise Refused(f"{resp.status} {(await resp.text())[:200]}")
+            resp.raise_for_status()
+            body = await resp.json(loads=orjson.loads)
+        return events_from_wire(body.get("events"))
+
+    async def _handle(self, state: PeerState, msg: Any, intake: Intake) -> None:
         if not isinstance(msg, dict):
             raise WireError("a stream message must be an object")
         kind = msg.get("type")
         if kind == "events":
-            result = await self.peers.store.ingest(events_from_wire(msg.get("events")))
-            state.last_contact_ms = wall_clock_ms()
-            if result.gaps:
-                raise Resume(f"gaps {dict(result.gaps)}")
+            await intake.put(events_from_wire(msg.get("events")))
         elif kind == "pong":
             t0 = msg.get("t")
             if isinstance(t0, int):

@@ -58,10 +58,14 @@ class Outbound:
     def publish(self, positioned: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
         if not self._streams:
             return
-        encoded = [(e.origin, e.seq, orjson.dumps(event_to_wire(e))) for _, e in positioned]
+        encoded: dict[tuple[str, int], bytes] = {}  # each event encoded once, and only if a stream wants it
         for stream in list(self._streams):
-            # A peer's own events never go back to it: it made them.
-            mine = [item for item in encoded if item[0] != stream.peer_device]
+            # A peer's own events never go back to it: it made them (a catch-up from that peer is all its own).
+            mine = [
+                (e.origin, e.seq, encoded.get(e.id) or encoded.setdefault(e.id, orjson.dumps(event_to_wire(e))))
+                for _, e in positioned
+                if e.origin != stream.peer_device
+            ]
             if not mine:
                 continue
             if len(stream.queue) + len(mine) > QUEUE_LIMIT:

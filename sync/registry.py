@@ -28,6 +28,10 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CLOCK_WARNING_MS = 2000  # ARCHITECTURE §5: an offset to a peer over 2 s is shown as a warning
+MAX_BACKOFF = 5.0  # the longest a link waits before trying a peer again (docs/replication.md)
+# How long an integrator's write waits for the peers it targets, that are reachable, to say they hold it
+# (their answer is `queued` past it; they still get it, with nothing for the POS to do).
+ACK_WAIT_SECONDS = 0.5
 
 
 @dataclass
@@ -70,6 +74,8 @@ class Peers:
         self.self_urls: set[str] = set()
         self.session: aiohttp.ClientSession | None = None
         self.outbound: Outbound | None = None  # the streams peers pull from us (set by the wiring)
+        self.max_backoff = MAX_BACKOFF
+        self._acked = asyncio.Event()  # set (and replaced) whenever a peer says what it holds
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -139,6 +145,36 @@ class Peers:
                 link.poke()
             if not linked:
                 self.add_url(url, persist=True)
+
+    def acked(self, device_id: str, versions: dict[str, int]) -> None:
+        """A peer streaming from us says which events it holds, durably (after each of its commits)."""
+        if device_id == self.device_id:
+            return
+        state = self.state(device_id)
+        state.last_contact_ms = wall_clock_ms()
+        for origin, seq in versions.items():
+            if seq > state.versions.get(origin, 0):
+                state.versions[origin] = seq
+        self._acked.set()
+        self._acked = asyncio.Event()
+
+    def holds(self, device_id: str, seq: int) -> bool:
+        """Whether the peer said it holds this device's events up to `seq`."""
+        state = self.by_device.get(device_id)
+        return state is not None and state.versions.get(self.device_id, 0) >= seq
+
+    async def wait_held(self, devices: list[str], seq: int, timeout: float = ACK_WAIT_SECONDS) -> None:
+        """Wait (at most `timeout`) until every reachable device of `devices` holds our events up to `seq`.
+        One that is unreachable is not waited for: it is `queued`."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while True:
+            waiting = [d for d in devices if d != self.device_id and self.reachable(d) and not self.holds(d, seq)]
+            left = deadline - loop.time()
+            if not waiting or left <= 0:
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._acked.wait(), left)
 
     def claim(self, device_id: str, link: PeerLink) -> bool:
         """Only one link streams from a device (it may be known by several URLs)."""

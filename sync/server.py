@@ -113,7 +113,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
         except (orjson.JSONDecodeError, AttributeError, WireError) as exc:
             await ws.send_json({"type": "error", "code": "MALFORMED_MESSAGE", "message": str(exc)[:200]})
             return ws
-        reader = asyncio.create_task(_answer_pings(request, ws))
+        reader = asyncio.create_task(_answer_pings(request, ws, device))
         sent = await _send_backlog(request, ws, theirs)
         await ws.send_json({"type": "live"})
         await _send_live(ws, live, sent, reader)
@@ -165,7 +165,8 @@ async def _send_live(ws: web.WebSocketResponse, live: Stream, sent: dict[str, in
             await ws.send_bytes(events_message(fresh))
 
 
-async def _answer_pings(request: web.Request, ws: web.WebSocketResponse) -> None:
+async def _answer_pings(request: web.Request, ws: web.WebSocketResponse, device: str) -> None:
+    """The client's messages: pings (answered with our clock and vector) and acks (what it holds)."""
     store = request.app[STORE]
     async for msg in ws:
         if msg.type != WSMsgType.TEXT:
@@ -174,7 +175,10 @@ async def _answer_pings(request: web.Request, ws: web.WebSocketResponse) -> None
             data = orjson.loads(msg.data)
         except orjson.JSONDecodeError:
             continue
-        if isinstance(data, dict) and data.get("type") == "ping":
+        if isinstance(data, dict) and data.get("type") == "ack":
+            with contextlib.suppress(WireError):
+                request.app[PEERS].acked(device, versions_from_wire(data.get("versions")))
+        elif isinstance(data, dict) and data.get("type") == "ping":
             await ws.send_json(
                 {"type": "pong", "t": data.get("t"), "nowMs": wall_clock_ms(), "versions": store.version_vector()}
             )

@@ -60,22 +60,33 @@ def known_devices(request: web.Request) -> dict[str, str]:
     return {**request.app[KITCHEN].known_devices(), **(peers.known_devices() if peers is not None else {})}
 
 
-def delivery_statuses(kitchen: Kitchen, devices: list[str], peers: Peers | None = None) -> list[dict[str, str]]:
+def delivery_statuses(
+    kitchen: Kitchen, devices: list[str], peers: Peers | None = None, seq: int | None = None
+) -> list[dict[str, str]]:
     """One entry per targeted device. This device has the order (durable in its log before we answer);
-    a peer we are streaming with has it within moments (`success`); one we cannot reach now gets it when
-    it is back, with nothing for the POS to do (`queued`)."""
-    return [
-        {
-            "device": d,
-            "status": "success" if d == kitchen.device.id or (peers is not None and peers.reachable(d)) else "queued",
-            "type": "heard",
-        }
-        for d in devices
-    ]
+    a peer has it (`success`) once it said it holds this device's events up to `seq` (without a `seq`:
+    once we are streaming with it); one that does not yet gets it when it is back, with nothing for the
+    POS to do (`queued`)."""
+
+    def delivered(d: str) -> bool:
+        if d == kitchen.device.id:
+            return True
+        if peers is None:
+            return False
+        return peers.holds(d, seq) if seq is not None else peers.reachable(d)
+
+    return [{"device": d, "status": "success" if delivered(d) else "queued", "type": "heard"} for d in devices]
 
 
-def _answer(request: web.Request, order_id: str, devices: list[str], status: int) -> web.Response:
-    statuses = delivery_statuses(request.app[KITCHEN], devices, request.app.get(PEERS))
+async def _answer(request: web.Request, order_id: str, devices: list[str], status: int) -> web.Response:
+    peers, store = request.app.get(PEERS), request.app[STORE]
+    seq = None
+    if peers is not None and any(d != request.app[KITCHEN].device.id for d in devices):
+        # Every event of this device up to now, the write just made among them: a peer that holds them
+        # holds the order. Reachable peers get a moment to say so (sync/registry.py).
+        seq = store.version_vector().get(store.origin, 0)
+        await peers.wait_held(devices, seq)
+    statuses = delivery_statuses(request.app[KITCHEN], devices, peers, seq)
     body = {"orderId": order_id, "deliveryStatuses": statuses}
     return json_response(body, status=status)
 
@@ -106,7 +117,7 @@ async def create_order(request: web.Request) -> web.Response:
     store, kitchen = request.app[STORE], request.app[KITCHEN]
     oid = await integrator_commands.create_order(store, kitchen, await read_json(request), devices, actor_of(request))
     log.debug("order created order=%s devices=%s", oid, ",".join(devices))
-    return _answer(request, oid, devices, 201)
+    return await _answer(request, oid, devices, 201)
 
 
 @routes.put("/integrators/kds-orders")
@@ -114,7 +125,7 @@ async def update_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
     store, kitchen = request.app[STORE], request.app[KITCHEN]
     oid = await integrator_commands.update_order(store, kitchen, await read_json(request), devices, actor_of(request))
-    return _answer(request, oid, devices, 200)
+    return await _answer(request, oid, devices, 200)
 
 
 @routes.put("/integrators/kds-orders/partial")
@@ -123,7 +134,7 @@ async def partial_update_order(request: web.Request) -> web.Response:
     store, kitchen = request.app[STORE], request.app[KITCHEN]
     body = await read_json(request)
     oid = await integrator_commands.partial_update_order(store, kitchen, body, devices, actor_of(request))
-    return _answer(request, oid, devices, 200)
+    return await _answer(request, oid, devices, 200)
 
 
 @routes.put("/integrators/kds-orders/cancel")
@@ -132,7 +143,7 @@ async def cancel_order(request: web.Request) -> web.Response:
     store, kitchen = request.app[STORE], request.app[KITCHEN]
     oid = await integrator_commands.cancel_order(store, kitchen, await read_json(request), devices, actor_of(request))
     log.info("order canceled order=%s", oid)
-    return _answer(request, oid, devices, 200)
+    return await _answer(request, oid, devices, 200)
 
 
 @routes.get("/integrators/kds-orders/active")

@@ -45,7 +45,7 @@ def merge(
 ) -> Merged:
     """The state after `arriving`, given the state and the sort key of the last event it holds.
     `history` (every event the aggregate already holds) is read only if a re-fold is needed."""
-    ordered = in_fold_order(list(arriving))
+    ordered = list(arriving) if len(arriving) == 1 else in_fold_order(list(arriving))
     if not ordered:
         return Merged(state, (), False, last)
     if last is None or ordered[0].sort_key > last:

@@ -22,7 +22,7 @@ import orjson
 
 from daemon.domain.codec import order_from_json, order_to_json
 from daemon.domain.errors import HeardError
-from daemon.domain.events import ORDER, SYSTEM, Actor, Change, Event
+from daemon.domain.events import ORDER, SYSTEM, Actor, Change, Event, in_fold_order
 from daemon.domain.floor import FLOOR, Floor, apply_floor, floor_from_json, floor_to_json
 from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import HybridClock, Stamp
@@ -124,6 +124,7 @@ class Store:
         self.integrity = "checking"  # SQLite's integrity_check, run in the background after open
         self._integrity_check: asyncio.Task[None] | None = None
         self.journal = Journal(self)
+        self._reader: sqlite3.Connection | None = None  # ingest's reader (see _ingest_reader)
 
     # ---- lifecycle -------------------------------------------------------------------------
 
@@ -157,6 +158,9 @@ class Store:
         if self._writer is not None:
             await self._writer.stop()
             self._writer = None
+        if self._reader is not None:
+            self._reader.close()
+            self._reader = None
         self.journal.close()
 
     def _load(self) -> None:
@@ -449,7 +453,9 @@ class Store:
             return Ingested(0, gaps)
         now = self._now_ms()
         clock = self._clock.fork()
-        positioned = list(enumerate(accepted, start=self._next_pos))
+        # Logged in fold order: an aggregate whose events all arrive after what it holds then has its
+        # log in the order it folds, so (like a local write) it needs no snapshot until the next is due.
+        positioned = list(enumerate(in_fold_order(accepted), start=self._next_pos))
         by_key: dict[Key, list[tuple[int, Event]]] = {}
         for pos, event in positioned:
             clock.observe(event.stamp, now)
@@ -458,13 +464,9 @@ class Store:
         agg_rows: list[tuple[Any, ...]] = []
         statements: list[tuple[str, tuple[Any, ...]]] = []
         effects: list[tuple[Any, ...]] = []
-        # One reader for the whole batch: a connection per aggregate was half the cost of a catch-up.
-        reader = self.connect_reader()
-        try:
-            for key, arriving in by_key.items():
-                self._merge_key(key, arriving, reader, now, merged, agg_rows, statements, effects)
-        finally:
-            reader.close()
+        lasts = self._last_sorts([key for key in by_key if key[0] in KINDS])
+        for key, arriving in by_key.items():
+            self._merge_key(key, arriving, lasts.get(key), now, merged, agg_rows, statements, effects)
         rows = [self._event_row(e, p) for p, e in positioned]
         # Nothing above changed the store; from here on the write is ours until it commits or fails.
         self._next_pos = positioned[-1][0] + 1
@@ -473,12 +475,15 @@ class Store:
             self._versions[event.origin] = event.seq
         self._next_seq = self._versions.get(self.origin, 0) + 1  # our own events, restored from a peer
         finals: dict[Key, Any] = {}
+        snapshotted = {row[:2] for row in agg_rows if row[3]}
         for key, (_, result) in merged.items():
             self._last_sort[key] = result.last  # type: ignore[assignment]
             self._unflushed.setdefault(key, []).extend(e for _, e in by_key[key])
             if result.state is not None:
                 self._pending[key] = finals[key] = result.state
-                self._since_snapshot[key] = 0
+                self._since_snapshot[key] = (
+                    0 if key in snapshotted else self._since_snapshot.get(key, 0) + len(by_key[key])
+                )
 
         def on_commit(write: Write) -> None:
             for key, state in finals.items():
@@ -502,7 +507,7 @@ class Store:
         self,
         key: Key,
         arriving: list[tuple[int, Event]],
-        reader: sqlite3.Connection,
+        last: SortKey | None,
         now: int,
         merged: dict[Key, tuple[Any, Merged]],
         agg_rows: list[tuple[Any, ...]],
@@ -515,7 +520,6 @@ class Store:
             return
         before = self._current(key)
         events_of_key = [e for _, e in arriving]
-        last = self._last_sort_of(key, reader)
         result = merge(kind.apply, before, last, events_of_key, partial(self._history, key))
         merged[key] = (before, result)
         self.refolds += result.refolded
@@ -523,8 +527,14 @@ class Store:
         if result.state is None:  # nothing to fold yet (its creation has not arrived): only the log holds it
             return
         live, last_pos = bool(kind.live(result.state)), arriving[-1][0]
-        state_json = _dumps(kind.to_json(result.state))
-        agg_rows.append((*key, state_json, last_pos, last_pos, int(live), kind.updated_ms(result.state)))
+        # A snapshot as a local write takes one (see _prepare), and also whenever the log after the last
+        # snapshot would not fold to this state in log order: after a re-fold, or past a skipped event.
+        due = self._since_snapshot.get(key, 0) + len(arriving) >= SNAPSHOT_EVERY or not live or key[0] != ORDER
+        if due or result.refolded or result.skipped:
+            state_json = _dumps(kind.to_json(result.state))
+            agg_rows.append((*key, state_json, last_pos, last_pos, int(live), kind.updated_ms(result.state)))
+        else:
+            agg_rows.append((*key, "", 0, last_pos, int(live), kind.updated_ms(result.state)))
         effects += [effect_row(e, now) for e in self.journal.effects_of(key, before, result.state, events_of_key)]
 
     def _contiguous(self, events: Iterable[Event]) -> tuple[list[Event], dict[str, int]]:
@@ -552,34 +562,58 @@ class Store:
             state = self._read_projection(key)
         return state
 
-    def _last_sort_of(self, key: Key, reader: sqlite3.Connection | None = None) -> SortKey | None:
-        """The sort key of the last event the aggregate holds, committed or still committing."""
-        if key in self._last_sort:
-            return self._last_sort[key]
-        conn = reader or self.connect_reader()
-        try:
-            row = conn.execute(
-                "SELECT wall_ms, counter, origin, seq FROM events WHERE aggregate = ? AND aggregate_id = ?"
-                " ORDER BY wall_ms DESC, counter DESC, origin DESC, seq DESC LIMIT 1",
-                key,
-            ).fetchone()
-        finally:
-            if reader is None:
-                conn.close()
-        keys = [e.sort_key for e in self._unflushed.get(key, ())]
-        if row is not None:
-            keys.append((int(row[0]), int(row[1]), str(row[2]), int(row[3])))
-        return max(keys, default=None)
+    def _last_sorts(self, keys: list[Key]) -> dict[Key, SortKey | None]:
+        """The sort key of the last event each aggregate holds, committed or still committing: one read of
+        the log for every aggregate of a batch not yet known in memory (a query each was a tenth of a
+        catch-up)."""
+        found: dict[Key, SortKey | None] = {}
+        unknown: list[Key] = []
+        for key in keys:
+            if key in self._last_sort:
+                found[key] = self._last_sort[key]
+            else:
+                unknown.append(key)
+        logged: dict[Key, SortKey] = {}
+        by_kind: dict[str, list[str]] = {}
+        for kind, agg_id in unknown:
+            by_kind.setdefault(kind, []).append(agg_id)
+        conn = self._ingest_reader() if unknown else None
+        for kind, ids in by_kind.items():
+            assert conn is not None
+            per_query = max(1, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) - 1)
+            for start in range(0, len(ids), per_query):
+                chunk = ids[start : start + per_query]
+                rows = conn.execute(  # one search of the (aggregate, aggregate_id) index per id
+                    "SELECT aggregate_id, wall_ms, counter, origin, seq FROM events"
+                    f" WHERE aggregate = ? AND aggregate_id IN ({', '.join('?' * len(chunk))})",
+                    [kind, *chunk],
+                )
+                for agg_id, wall_ms, counter, origin, seq in rows:
+                    sort = (int(wall_ms), int(counter), str(origin), int(seq))
+                    key = (kind, agg_id)
+                    if key not in logged or sort > logged[key]:
+                        logged[key] = sort
+        for key in unknown:
+            keys_of = [e.sort_key for e in self._unflushed.get(key, ())]
+            if key in logged:
+                keys_of.append(logged[key])
+            found[key] = max(keys_of, default=None)
+        return found
+
+    def _ingest_reader(self) -> sqlite3.Connection:
+        """One reader connection kept for ingest, which runs on the loop: opening one per batch cost a
+        connection's set-up on every replicated write."""
+        if self._reader is None:
+            self._reader = self.connect_reader()
+        return self._reader
 
     def _history(self, key: Key) -> list[Event]:
         """Every event the aggregate holds: the log's, and those of writes still committing."""
-        conn = self.connect_reader()
-        try:
-            rows = conn.execute(
-                f"SELECT {_EVENT_COLUMNS} FROM events WHERE aggregate = ? AND aggregate_id = ?", key
-            ).fetchall()
-        finally:
-            conn.close()
+        rows = (
+            self._ingest_reader()
+            .execute(f"SELECT {_EVENT_COLUMNS} FROM events WHERE aggregate = ? AND aggregate_id = ?", key)
+            .fetchall()
+        )
         return [*(_event_from_row(r) for r in rows), *self._unflushed.get(key, ())]
 
     def events_of_origin(self, origin: str, after_seq: int, limit: int = 1000) -> list[Event]:

@@ -97,6 +97,9 @@ async def test_a_device_cut_off_keeps_accepting_and_both_converge_once_it_is_bac
         await wait_for(both_have_c1, what="c1 on device 1")
         answer = await post_order(session, a, pos_a, "c0")
         assert {s["status"] for s in answer["deliveryStatuses"]} == {"success"} and len(answer["deliveryStatuses"]) == 2
+        # success means device 1 said it holds the order, not only that a link is up: it holds it now.
+        origin_a = _device_id(a)
+        assert (await held(session, b))[origin_a] == (await held(session, a))[origin_a]
         oid = (await kitchen_orders(session, a, pair.chef))["Guest c1"]["id"]
 
         await asyncio.to_thread(b.stop)  # device 1 is cut off
@@ -183,3 +186,12 @@ async def test_a_stranger_gets_nothing(pair: Kitchen, tmp_path: Path) -> None:
     finally:
         stranger.stop()
     shutil.rmtree(tmp_path / "stranger", ignore_errors=True)
+
+
+async def held(session: aiohttp.ClientSession, d: DaemonProcess) -> dict[str, int]:
+    """A device's version vector, asked with a peer token in its own name (so it records no new peer)."""
+    secret = (d.data_dir / "location.secret").read_bytes()
+    headers = {"Authorization": f"Bearer {mint_peer_token(secret, 'demo-location', _device_id(d))}"}
+    async with session.get(d.url + "/peer/v1/hello", headers=headers) as resp:
+        assert resp.status == 200, await resp.text()
+        return dict((await resp.json())["versions"])
