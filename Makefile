@@ -31,11 +31,12 @@ lint: $(STAMP)
 	$(BIN)/mypy daemon/domain
 
 # Two workers: most of a test's time is waiting (daemons starting, deadlines, backoffs), so two workers on
-# two cores take half the time of one. worksteal keeps both busy when the long fuzz runs come late.
+# two cores take half the time of one. loadgroup keeps the tests marked HOST_NETWORK (tests/conftest.py) in
+# one worker, one after another.
 TEST_JOBS ?= 2
 
 test: $(STAMP) lint postgres chromium
-	$(BIN)/pytest -n $(TEST_JOBS) --dist worksteal
+	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup
 
 # heard-hq's tests run on a real PostgreSQL server made from the machine's binaries (initdb, pg_ctl);
 # they skip, saying why, where it cannot be installed.

@@ -18,6 +18,10 @@ from daemon.config import Config, load_config
 from daemon.security.integration_tokens import IntegrationTokens
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
 
+# Tests that use the machine's own interfaces (real multicast, namespaces with a bridge) run in one test
+# worker, one after another: a bridge made by one vanished under another's multicast join (ENODEV).
+HOST_NETWORK = pytest.mark.xdist_group("host-network")
+
 
 class ManualClock:
     """A clock tests move by hand: no sleeping to make time pass."""

@@ -11,10 +11,14 @@ from zeroconf import IPVersion
 from zeroconf.asyncio import AsyncServiceInfo
 
 from daemon.discovery import HTTP_TYPE, SERVICE_TYPE, Discovery, local_addresses
+from tests.conftest import HOST_NETWORK
 from tests.daemon.process import until
 
 ADDRESSES = [a for a in local_addresses("0.0.0.0") if a != "127.0.0.1"]
-pytestmark = pytest.mark.skipif(not ADDRESSES, reason="no non-loopback IPv4 interface here to multicast on")
+pytestmark = [
+    HOST_NETWORK,
+    pytest.mark.skipif(not ADDRESSES, reason="no non-loopback IPv4 interface here to multicast on"),
+]
 
 
 def device(location: str, port: int, found: list[str]) -> Discovery:

@@ -17,6 +17,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 
+from tests.conftest import HOST_NETWORK
 from tests.daemon.process import DaemonProcess
 from tests.sync.kitchen import (
     chef_headers,
@@ -44,7 +45,7 @@ def _can_make_namespaces() -> str | None:
 
 
 WHY_NOT = _can_make_namespaces()
-pytestmark = [pytest.mark.machine, pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")]
+pytestmark = [pytest.mark.machine, HOST_NETWORK, pytest.mark.skipif(WHY_NOT is not None, reason=WHY_NOT or "")]
 PORT = 8420
 
 

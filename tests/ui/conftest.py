@@ -106,7 +106,7 @@ class Screen:
 
     async def ready(self) -> None:
         await until(
-            lambda: self.session.loaded.is_set() and self.session.status.status.connected, 15, "the screen loaded"
+            lambda: self.session.loaded.is_set() and self.session.status.status.connected, 45, "the screen loaded"
         )
 
 

@@ -34,7 +34,7 @@ async def test_wedge_bar_keys_act_through_the_daemon_and_its_selection_is_drawn(
         first, second = order_id(), order_id()
         await pos.post_order(order_body(first, "Bar One"))
         await pos.post_order(order_body(second, "Bar Two"))
-        await until(lambda: screen.card(first) is not None and screen.card(second) is not None, 10, "both cards")
+        await until(lambda: screen.card(first) is not None and screen.card(second) is not None, 30, "both cards")
 
         await _press(screen, Qt.Key.Key_0, "0 (home)")
         home = await pos.kitchen("GET", SELECTION)
@@ -47,7 +47,7 @@ async def test_wedge_bar_keys_act_through_the_daemon_and_its_selection_is_drawn(
         target = moved["order_id"]
 
         await _press(screen, Qt.Key.Key_1, "1 (bump)")  # 10-key: 1 bumps (the screen's own 1 would select)
-        await until(lambda: screen.card(target) is None, 10, "the selected card bumped by the bar")
+        await until(lambda: screen.card(target) is None, 30, "the selected card bumped by the bar")
         ticket = await pos.ticket("grill", target)
         assert ticket is not None and ticket["status"] == "bumped"
         # the ticket that slid into its place is the one drawn highlighted
@@ -57,7 +57,7 @@ async def test_wedge_bar_keys_act_through_the_daemon_and_its_selection_is_drawn(
             after.update(await pos.kitchen("GET", SELECTION))
 
         await fetch()
-        await until(lambda: _drawn(screen, after), 10, "the daemon's selection after the bump drawn")
+        await until(lambda: _drawn(screen, after), 30, "the daemon's selection after the bump drawn")
 
 
 async def test_a_selection_moved_elsewhere_moves_the_highlight(hardware_daemon: DaemonProcess) -> None:
@@ -81,7 +81,7 @@ async def test_an_action_the_daemon_refuses_is_said_on_the_screen(hardware_daemo
         tickets = await pos.kitchen("GET", "/api/v1/kds/stations/grill/tickets?limit=1000")
         for ticket in tickets:  # an empty station: nothing to bump
             await pos.kitchen("POST", f"/api/v1/kds/stations/grill/orders/{ticket['order_id']}/ticket/bump")
-        await until(lambda: not screen.session.stations["grill"].tickets, 10, "an empty grill")
+        await until(lambda: not screen.session.stations["grill"].tickets, 30, "an empty grill")
         await _press(screen, Qt.Key.Key_1, "1 (bump)")
         message = screen.window.stations[0].message
-        await until(lambda: "NOTHING_SELECTED" in message.text(), 10, "the refusal said beside the grid")
+        await until(lambda: "NOTHING_SELECTED" in message.text(), 30, "the refusal said beside the grid")

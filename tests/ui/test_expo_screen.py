@@ -19,18 +19,18 @@ async def test_expo_serves_the_ready_food_of_the_selected_order(shared_daemon: D
     async with screen_on(shared_daemon, mode="expo") as screen:
         expo = screen.window.expo
         assert expo is not None
-        await until(lambda: screen.session.orders.get(oid) is not None, 10, "the order on the expo screen")
-        await until(lambda: any(o["id"] == oid for o in expo.board.rows), 5, "the order drawn")
+        await until(lambda: screen.session.orders.get(oid) is not None, 30, "the order on the expo screen")
+        await until(lambda: any(o["id"] == oid for o in expo.board.rows), 30, "the order drawn")
         expo.board.selected_id = oid
         expo.serve.click()
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # a deadline: a loaded machine with two test workers is slow
         while True:
             orders = (await pos.kitchen("GET", "/api/v1/kitchen/orders"))["data"]
             if not any(o["id"] == oid for o in orders):  # served orders leave the active list
                 break
             assert time.monotonic() < deadline, "the order was never served"
             await asyncio.sleep(0.05)  # polling the daemon with a deadline
-        await until(lambda: screen.session.orders.get(oid) is None, 10, "the served order gone from expo")
+        await until(lambda: screen.session.orders.get(oid) is None, 30, "the served order gone from expo")
 
 
 def test_the_orders_of_one_table_sit_together_most_urgent_first() -> None:
@@ -58,7 +58,7 @@ async def test_expo_fires_the_next_held_course(shared_daemon: DaemonProcess, pos
     async with screen_on(shared_daemon, mode="expo") as screen:
         expo = screen.window.expo
         assert expo is not None
-        await until(lambda: screen.session.orders.get(oid) is not None, 10, "the order on the expo screen")
+        await until(lambda: screen.session.orders.get(oid) is not None, 30, "the order on the expo screen")
         assert screen.session.alerts.available  # this daemon serves the coursing API
         expo.board.selected_id = oid
         expo.fire.click()
@@ -67,7 +67,7 @@ async def test_expo_fires_the_next_held_course(shared_daemon: DaemonProcess, pos
             order = screen.session.orders.get(oid) or {}
             return next((c["status"] for c in order.get("courses", ()) if c.get("number") == 2), None)
 
-        await until(lambda: course_two() == "fired", 10, "course 2 fired, seen live on the screen")
+        await until(lambda: course_two() == "fired", 30, "course 2 fired, seen live on the screen")
         orders = (await pos.kitchen("GET", "/api/v1/kitchen/orders"))["data"]
         order = next(o for o in orders if o["id"] == oid)
         assert next(c["status"] for c in order["courses"] if c["number"] == 2) == "fired"

@@ -57,14 +57,14 @@ async def test_a_chime_plays_the_file_once_at_a_time(tmp_path: Path, monkeypatch
     hold.touch()
     chime.new_ticket()
     chime.new_ticket()  # a second ticket while the first still rings: counted, not started again
-    await until(lambda: log.exists() and log.read_text().count("\n") == 1, 10, "the player ran")
+    await until(lambda: log.exists() and log.read_text().count("\n") == 1, 30, "the player ran")
     assert log.read_text().split() == ["-q", str(CHIME)]
     assert (chime.requests, chime.played) == (2, 1)
     hold.unlink()
     assert chime._playing is not None
-    await until(lambda: chime._playing.poll() is not None, 10, "the first chime over")
+    await until(lambda: chime._playing.poll() is not None, 30, "the first chime over")
     chime.new_ticket()
-    await until(lambda: log.read_text().count("\n") == 2, 10, "the next chime played")
+    await until(lambda: log.read_text().count("\n") == 2, 30, "the next chime played")
     assert (chime.requests, chime.played) == (3, 2)
 
 

@@ -31,20 +31,20 @@ async def test_posted_order_appears_as_card_with_its_items(shared_daemon: Daemon
     async with screen_on(shared_daemon) as screen:
         oid = order_id()
         await pos.post_order(order_body(oid, "Card Test"))
-        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        await until(lambda: screen.card(oid) is not None, 30, "the order's card")
         card = screen.card(oid).card
         texts = [line.text for line in card.lines]
         assert "2× Hamburger" in texts and "No onion" in texts and "1× Ribeye steak" in texts
         assert any(line.text == "⚠ DAIRY" for line in card.lines)  # allergens drawn on their own highlighted line
         assert screen.chime.requests >= 1  # a new ticket asks for the chime (muted here)
-        await until(lambda: screen.card(oid).card.ticket["id"] in screen.grid.painted_ids, 5, "the card painted")
+        await until(lambda: screen.card(oid).card.ticket["id"] in screen.grid.painted_ids, 30, "the card painted")
 
 
 async def test_tapping_an_item_marks_it_done_on_the_daemon(shared_daemon: DaemonProcess, pos: Pos) -> None:
     async with screen_on(shared_daemon) as screen:
         oid = order_id()
         await pos.post_order(order_body(oid, "Item Tap"))
-        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        await until(lambda: screen.card(oid) is not None, 30, "the order's card")
         _click(screen, _item_point(screen, oid, 0))
 
         async def item_status() -> str:
@@ -58,28 +58,28 @@ async def test_tapping_an_item_marks_it_done_on_the_daemon(shared_daemon: Daemon
             statuses.append(await item_status())
             return statuses[-1] == "ready"
 
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30  # a deadline: a loaded machine with two test workers is slow
         while not await poll():
             assert time.monotonic() < deadline, f"item never ready on the daemon: {statuses[-1]}"
             await asyncio.sleep(0.05)  # polling the daemon with a deadline
         # and the screen shows it done, from the live event
-        await until(lambda: screen.card(oid).card.lines[0].text.startswith("✓"), 5, "the item drawn done")
+        await until(lambda: screen.card(oid).card.lines[0].text.startswith("✓"), 30, "the item drawn done")
 
 
 async def test_tapping_the_header_bumps_the_ticket_on_the_daemon(shared_daemon: DaemonProcess, pos: Pos) -> None:
     async with screen_on(shared_daemon) as screen:
         oid = order_id()
         await pos.post_order(order_body(oid, "Header Tap"))
-        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        await until(lambda: screen.card(oid) is not None, 30, "the order's card")
         placed = screen.card(oid)
         _click(screen, QPoint(placed.rect.center().x(), placed.rect.y() + 10))
-        await until(lambda: screen.card(oid) is None, 10, "the card gone after its bump")
+        await until(lambda: screen.card(oid) is None, 30, "the card gone after its bump")
         ticket = await pos.ticket("grill", oid)
         assert ticket is not None and ticket["status"] == "bumped"
         # and one tap recalls it
         assert screen.session.stations["grill"].bumped[0]["order_id"] == oid
         screen.window.stations[0].recall.click()
-        await until(lambda: screen.card(oid) is not None, 10, "the card back after recall")
+        await until(lambda: screen.card(oid) is not None, 30, "the card back after recall")
         ticket = await pos.ticket("grill", oid)
         assert ticket is not None and ticket["status"] == "recalled"
 
@@ -88,16 +88,16 @@ async def test_a_bump_from_another_client_removes_the_card(shared_daemon: Daemon
     async with screen_on(shared_daemon) as screen:
         oid = order_id()
         await pos.post_order(order_body(oid, "Other Bump"))
-        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        await until(lambda: screen.card(oid) is not None, 30, "the order's card")
         await pos.kitchen("POST", f"/api/v1/kds/stations/grill/orders/{oid}/ticket/bump")
-        await until(lambda: screen.card(oid) is None, 10, "the card gone")
+        await until(lambda: screen.card(oid) is None, 30, "the card gone")
 
 
 async def test_the_keyboard_selects_and_bumps_a_card(shared_daemon: DaemonProcess, pos: Pos) -> None:
     async with screen_on(shared_daemon) as screen:
         oid = order_id()
         await pos.post_order(order_body(oid, "Key Bump"))
-        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        await until(lambda: screen.card(oid) is not None, 30, "the order's card")
         QTest.keyClick(screen.grid, Qt.Key.Key_Home)
         for _ in range(len(screen.session.stations["grill"].tickets)):
             if screen.grid.selected_ticket and screen.grid.selected_ticket["order_id"] == oid:
@@ -105,7 +105,7 @@ async def test_the_keyboard_selects_and_bumps_a_card(shared_daemon: DaemonProces
             QTest.keyClick(screen.grid, Qt.Key.Key_Right)
         assert screen.grid.selected_ticket is not None and screen.grid.selected_ticket["order_id"] == oid
         QTest.keyClick(screen.grid, Qt.Key.Key_Return)
-        await until(lambda: screen.card(oid) is None, 10, "the card gone after the bump key")
+        await until(lambda: screen.card(oid) is None, 30, "the card gone after the bump key")
         ticket = await pos.ticket("grill", oid)
         assert ticket is not None and ticket["status"] == "bumped"
 
@@ -115,7 +115,7 @@ async def test_void_asks_for_the_manager_pin_and_refuses_a_wrong_one(shared_daem
     async with screen_on(shared_daemon) as screen:
         oid = order_id()
         await pos.post_order(order_body(oid, "Void Me"))
-        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
+        await until(lambda: screen.card(oid) is not None, 30, "the order's card")
         placed = screen.card(oid)
         _click(screen, QPoint(placed.rect.center().x(), placed.rect.bottom() - 3))  # the body: selects
         assert screen.grid.selected_ticket is not None and screen.grid.selected_ticket["order_id"] == oid
@@ -128,12 +128,12 @@ async def test_void_asks_for_the_manager_pin_and_refuses_a_wrong_one(shared_daem
                 station.pin_pad.keys[key].click()
 
         enter("1111")
-        await until(lambda: "Wrong PIN" in station.message.text(), 10, "the wrong PIN said")
+        await until(lambda: "Wrong PIN" in station.message.text(), 30, "the wrong PIN said")
         ticket = await pos.ticket("grill", oid)
         assert ticket is not None and ticket["status"] == "pending"
 
         enter("2468")
-        await until(lambda: screen.card(oid) is None, 10, "the voided card gone")
+        await until(lambda: screen.card(oid) is None, 30, "the voided card gone")
         ticket = await pos.ticket("grill", oid)
         assert ticket is not None and ticket["status"] == "voided"
 
@@ -142,9 +142,9 @@ async def test_a_displayed_card_is_acknowledged_as_seen_on_the_daemon(shared_dae
     async with screen_on(shared_daemon) as screen:
         oid = order_id()
         await pos.post_order(order_body(oid, "Seen Test"))
-        await until(lambda: screen.card(oid) is not None, 10, "the order's card")
-        await until(lambda: screen.card(oid).card.ticket["id"] in screen.grid.painted_ids, 5, "the card painted")
-        deadline = time.monotonic() + 10
+        await until(lambda: screen.card(oid) is not None, 30, "the order's card")
+        await until(lambda: screen.card(oid).card.ticket["id"] in screen.grid.painted_ids, 30, "the card painted")
+        deadline = time.monotonic() + 30  # a deadline: a loaded machine with two test workers is slow
         while True:
             ticket = await pos.ticket("grill", oid)
             if ticket is not None and ticket.get("seen_at"):

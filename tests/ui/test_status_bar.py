@@ -12,7 +12,7 @@ async def test_a_lone_demo_device_shows_no_peers_its_printer_and_headquarters_of
     shared_daemon: DaemonProcess,
 ) -> None:
     async with screen_on(shared_daemon) as screen:
-        await until(lambda: screen.session.status_poll.polls >= 1, 10, "the status sources read")
+        await until(lambda: screen.session.status_poll.polls >= 1, 30, "the status sources read")
         labels = screen.window.status_bar.labels
         assert labels["peers"].text() == "Peers: none (this device alone)"
         # The demo's file printer: online once the worker has asked it, never a warning
@@ -30,7 +30,7 @@ async def test_a_dead_printer_and_an_unreachable_headquarters_are_warnings(hardw
         def warned() -> bool:
             return "OFFLINE" in bar.labels["printers"].text() and "RETRYING" in bar.labels["hq"].text()
 
-        await until(warned, 20, "the printer offline and headquarters retrying on the status bar")
+        await until(warned, 30, "the printer offline and headquarters retrying on the status bar")
         assert bar.labels["printers"].text().startswith("Printers: ⚠ pass OFFLINE")
         assert bar.labels["hq"].text().startswith("HQ sync: ⚠ RETRYING")
         assert "bold" in bar.labels["printers"].styleSheet()  # drawn as a warning, not only said
