@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from daemon.domain.model import Course, CourseStatus, MealPace, Order
+from daemon.domain.model import ACTIVE_ORDER_STATUSES, Course, CourseStatus, MealPace, Order
 from daemon.domain.pacing import MINUTE_MS, WARNING_MINUTES, AlertLevel, Pacing
 from daemon.domain.table_sync import SyncBook, TableSync
 from daemon.domain.timing_alerts import TimingAlert, alert_id
@@ -47,16 +47,33 @@ class Plan:
     courses_seen: int = 0
 
 
+def needs_clock(order: Order) -> bool:
+    """Whether a pass can ever find something due on this order by itself: a held course (it may come due
+    to fire), or an unfinished course of a coursed meal (it may run late enough to alert). An order with one
+    fired course and no table is the station screen's business, not the clock's; the store keeps an index
+    of the orders this is true of, so the once-a-second pass visits them and not every open order.
+    Orders seated in a table sync are visited whatever this says (the sync book names them)."""
+    if order.canceled:
+        return False
+    courses = order.courses
+    coursed = len(courses) > 1
+    for course in courses.values():
+        status = course.status
+        if status is _C_HELD or (coursed and status not in _FINAL):
+            return True
+    return False
+
+
 def fire_fact(order_id: str, course: int, fire_at_ms: int) -> str:
     return name_uuid(_FIRE_NS, f"{order_id}\x1f{course}\x1f{fire_at_ms}")
 
 
 def table_ready_before(sync: TableSync, number: int, orders: Mapping[str, Order]) -> bool:
     """Every order at the table has finished every course before `number` (an order this device no
-    longer holds, or a canceled one, holds nobody up)."""
+    longer holds, a canceled one, or one no longer open, holds nobody up)."""
     for oid in sync.order_ids:
         order = orders.get(oid)
-        if order is None or order.canceled:
+        if order is None or order.canceled or order.status not in ACTIVE_ORDER_STATUSES:
             continue
         for n, course in order.courses.items():
             if n < number and course.status not in _FINAL:
@@ -83,14 +100,33 @@ def _message(level: AlertLevel, delay: int | None) -> str:
 
 
 def plan(
-    orders: Iterable[Order], pacing: Pacing, syncs: SyncBook, known_alerts: Mapping[str, object], now_ms: int
+    orders: Iterable[Order],
+    pacing: Pacing,
+    syncs: SyncBook,
+    known_alerts: Mapping[str, object],
+    now_ms: int,
+    held: Mapping[str, Order] | None = None,
 ) -> Plan:
     """What is due at `now_ms`. The loop is the clock's hot path (every second, every open course): a
     course is checked by a few comparisons against per-pass caches, and only one that is due or late
-    enough to alert goes through `Pacing.status`, which stays the one definition of timing."""
+    enough to alert goes through `Pacing.status`, which stays the one definition of timing.
+
+    `orders` are the orders to visit: every open order; or, with `held` (every order the device holds, by
+    id), only those that `needs_clock`, and the open orders a table sync names are added from `held` —
+    the same plan for a fraction of the work."""
     out = Plan()
     sync_of = syncs.of_order() if syncs.syncs and pacing.config.table_sync_enabled else {}
-    by_id = {o.id: o for o in orders if not o.canceled} if sync_of else {}
+    if sync_of:
+        orders = list(orders)
+        if held is None:
+            held = {o.id: o for o in orders}
+        else:
+            visited = {o.id for o in orders}
+            for oid in sync_of:
+                seated = held.get(oid)
+                if seated is not None and oid not in visited and seated.status in ACTIVE_ORDER_STATUSES:
+                    orders.append(seated)
+    by_id = held if sync_of and held is not None else {}
     auto_enabled = pacing.config.auto_fire_enabled
     quiet_ms = WARNING_MINUTES * MINUTE_MS  # later than this, a fired course may need an alert
     prep_cache: dict[str | int, int] = {}  # by template id (else course number): per pass, not per course

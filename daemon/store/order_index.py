@@ -3,6 +3,9 @@ few orders it shows instead of walking every order of the retention window."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
+from daemon.domain.clock_plan import needs_clock
 from daemon.domain.model import ACTIVE_ORDER_STATUSES, ACTIVE_TICKET_STATUSES, Order
 
 
@@ -14,6 +17,7 @@ class OrderIndex:
         self._active_at_station: dict[str, set[str]] = {}  # orders with an active ticket there
         self._active: set[str] = set()  # order status pending..ready (the kitchen-orders list)
         self._on_screen: set[str] = set()  # some ticket still to bump (the integrator's active list)
+        self._paced: set[str] = set()  # open orders the kitchen clock must visit (clock_plan.needs_clock)
         self._active_stations_of: dict[str, frozenset[str]] = {}  # what put() last saw, to update by difference
         self._at_table: dict[str, set[str]] = {}  # table id → orders seated there (tables API, table sync)
         self._table_of: dict[str, str] = {}
@@ -42,7 +46,9 @@ class OrderIndex:
             self._active_stations_of[oid] = frozenset(active_stations)
         else:
             self._active_stations_of.pop(oid, None)
-        _mark(self._active, oid, order.status in ACTIVE_ORDER_STATUSES)
+        active = order.status in ACTIVE_ORDER_STATUSES
+        _mark(self._active, oid, active)
+        _mark(self._paced, oid, active and needs_clock(order))
         _mark(self._on_screen, oid, order.on_screen)
         self._seat(oid, order.table_id)
 
@@ -67,6 +73,7 @@ class OrderIndex:
             ids.discard(oid)
         self._active_stations_of.pop(oid, None)
         self._active.discard(oid)
+        self._paced.discard(oid)
         self._on_screen.discard(oid)
         self._seat(oid, None)
 
@@ -82,6 +89,13 @@ class OrderIndex:
 
     def active(self) -> list[Order]:
         return [self._orders[oid] for oid in self._active]
+
+    def paced(self) -> list[Order]:
+        return [self._orders[oid] for oid in self._paced]
+
+    def by_id(self) -> Mapping[str, Order]:
+        """Every order held, by id (read-only by contract: the index owns it)."""
+        return self._orders
 
     def on_screen(self) -> list[Order]:
         return [self._orders[oid] for oid in self._on_screen]

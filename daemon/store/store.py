@@ -235,6 +235,15 @@ class Store:
         """Orders whose status is pending, confirmed, preparing or ready."""
         return self._orders.active()
 
+    def orders_the_clock_paces(self) -> list[Order]:
+        """Open orders with a held course, or a coursed meal's unfinished course (clock_plan.needs_clock):
+        what the kitchen clock visits every second, from an index, instead of every open order."""
+        return self._orders.paced()
+
+    def orders_by_id(self) -> Mapping[str, Order]:
+        """Every order held in memory, by id: the clock's lookup for the orders a table sync names."""
+        return self._orders.by_id()
+
     def orders_on_screen(self) -> list[Order]:
         """Orders with some ticket still to bump."""
         return self._orders.on_screen()
