@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   ?= .heard
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-year screenshots clean postgres package package-lint
+.PHONY: run test lint bench bench-year screenshots clean postgres package package-lint package-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -56,6 +56,10 @@ bench: $(STAMP)
 # /opt/heard, the systemd units, udev rules, /etc/heard/heard.toml. Build it on the device's Debian release.
 package: $(STAMP)
 	$(BIN)/python packaging/build.py
+
+# tests/packaging on the full package (make test builds one without PySide6, to stay within its budget).
+package-test: $(STAMP)
+	HEARD_PACKAGE_FULL=1 $(BIN)/pytest tests/packaging
 
 # lintian on it (4 to 5 minutes: too slow for make test); packaging/lintian/heard says why each override is.
 package-lint: package

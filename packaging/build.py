@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import argparse
 import email.utils
+import fcntl
 import gzip
+import hashlib
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -46,13 +49,35 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dist", type=Path, default=ROOT / "dist", help="where the .deb goes")
     parser.add_argument("--compression", default="zstd", choices=("zstd", "xz", "gzip", "none"))
     parser.add_argument("--nfpm", default=None, help="the nfpm binary (default: beside this Python, else PATH)")
+    parser.add_argument(
+        "--leave-out",
+        action="append",
+        default=[],
+        metavar="DIST",
+        help="for the test suite only: leave this library out of the venv (PySide6-Essentials: 234 MB), so the "
+        "packaging is checked in seconds; the package is then no use on a device",
+    )
+    parser.add_argument(
+        "--wheelhouse",
+        type=Path,
+        help="keep the wheels here and install from them without asking the index, once they are all there "
+        "(the test suite: resolving over the network alone takes 15 s); default: ask the index every time",
+    )
     args = parser.parse_args(argv)
-    deb = build(args.python, args.work, args.dist, args.compression, args.nfpm)
+    deb = build(args.python, args.work, args.dist, args.compression, args.nfpm, tuple(args.leave_out), args.wheelhouse)
     print(deb)
     return 0
 
 
-def build(python: str, work: Path, dist: Path, compression: str = "zstd", nfpm: str | None = None) -> Path:
+def build(
+    python: str,
+    work: Path,
+    dist: Path,
+    compression: str = "zstd",
+    nfpm: str | None = None,
+    leave_out: tuple[str, ...] = (),
+    wheelhouse: Path | None = None,
+) -> Path:
     started = time.monotonic()
     if not Path(python).exists():
         raise SystemExit(f"packaging: {python} not found: install Debian's python3 (apt-get install python3)")
@@ -72,12 +97,16 @@ def build(python: str, work: Path, dist: Path, compression: str = "zstd", nfpm: 
     with step("wheel"):
         wheel = build_wheel(work)
     with step("install"):
-        quiet(
-            [
-                sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet",
-                "--no-compile", "--no-warn-script-location", f"{wheel}[{EXTRAS}]",
-            ]
-        )  # fmt: skip
+        # heard's wheel, then its requirements (and the extra's) as pyproject.toml names them: one path for
+        # the device's package and the suite's, which may leave a library out.
+        pip = [sys.executable, "-m", "pip", "--python", str(venv / "bin" / "python"), "install", "--quiet"]
+        pip += ["--no-compile", "--no-warn-script-location"]
+        quiet([*pip, "--no-deps", str(wheel)])
+        wanted = requirements(leave_out)
+        if wheelhouse is None:
+            quiet([*pip, *wanted])
+        else:
+            quiet([*pip, "--no-index", "--find-links", str(fill_wheelhouse(wheelhouse, venv, wanted)), *wanted])
     with step("relocate"):
         relocate(venv)
     with step("bytecode"):
@@ -146,6 +175,40 @@ class step:
 
 def project_version() -> str:
     return str(tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["version"])
+
+
+def fill_wheelhouse(wheelhouse: Path, venv: Path, wanted: list[str]) -> Path:
+    """Download every wheel `wanted` needs for the venv's Python into `wheelhouse`, unless a previous build
+    already did for the same requirements: then nothing is asked of the index at all."""
+    wheelhouse.mkdir(parents=True, exist_ok=True)
+    python = str(venv / "bin" / "python")
+    key = hashlib.sha256(json.dumps([os.path.realpath(python), wanted]).encode()).hexdigest()[:16]
+    stamp = wheelhouse / f"complete-{key}"
+    with (wheelhouse / ".lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # two builds at once (two test sessions) share it
+        if not stamp.exists():
+            pip = [sys.executable, "-m", "pip", "--python", python, "download", "--quiet", "--only-binary=:all:"]
+            quiet([*pip, "--dest", str(wheelhouse), *wanted])
+            stamp.touch()
+    return wheelhouse
+
+
+def requirements(leave_out: tuple[str, ...] = ()) -> list[str]:
+    """heard's requirements and those of EXTRAS, from pyproject.toml, less the distributions left out."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = [*project["dependencies"], *project["optional-dependencies"][EXTRAS]]
+    dropped = {canonical(name) for name in leave_out}
+    unknown = dropped - {canonical(requirement) for requirement in wanted}
+    if unknown:
+        raise SystemExit(f"packaging: --leave-out {', '.join(sorted(unknown))}: not a requirement of heard")
+    return [r for r in wanted if canonical(r) not in dropped]
+
+
+def canonical(requirement: str) -> str:
+    """A requirement's distribution name as PEP 503 compares them: PySide6_Essentials == pyside6-essentials."""
+    match = re.match(r"[A-Za-z0-9._-]+", requirement.strip())
+    assert match is not None, requirement
+    return re.sub(r"[-_.]+", "-", match[0]).lower()
 
 
 def changelog(version: str) -> bytes:
