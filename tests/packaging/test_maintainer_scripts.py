@@ -130,6 +130,7 @@ def dpkg(root: Path, *args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.machine
+@pytest.mark.timeout(900)  # the session's package build may run in this test's setup (conftest.py)
 def test_dpkg_installs_upgrades_and_purges_the_package_in_a_throwaway_root(package: Package, tmp_path: Path) -> None:
     if shutil.which("dpkg") is None:
         pytest.skip("dpkg is not installed")
