@@ -30,8 +30,12 @@ lint: $(STAMP)
 	$(BIN)/ruff check daemon ui drivers sync tests bench packaging
 	$(BIN)/mypy daemon/domain
 
+# Two workers: most of a test's time is waiting (daemons starting, deadlines, backoffs), so two workers on
+# two cores take half the time of one. worksteal keeps both busy when the long fuzz runs come late.
+TEST_JOBS ?= 2
+
 test: $(STAMP) lint postgres
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_JOBS) --dist worksteal
 
 # heard-hq's tests run on a real PostgreSQL server made from the machine's binaries (initdb, pg_ctl);
 # they skip, saying why, where it cannot be installed.

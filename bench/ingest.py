@@ -22,6 +22,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 GOAL_ORDERS_PER_S = 1000
 GOAL_RATIO = 0.5
+GOAL_P99_MS = 50
 
 
 @dataclass
@@ -32,6 +33,11 @@ class Result:
     p99_ms: float
     errors: int
     requests: int
+    cpu_s: float = 0.0  # the server process's user + system CPU over the measured run (not the warm-up)
+
+    @property
+    def cpu_per_order_us(self) -> float:
+        return self.cpu_s / self.requests * 1e6 if self.requests else 0.0
 
 
 def free_port() -> int:
@@ -75,7 +81,13 @@ def _ms(text: str) -> float:
     return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}[unit]
 
 
-def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespace, name: str) -> Result:
+def process_cpu_s(pid: int) -> float:
+    """utime + stime of a process and its threads (the writer thread included), from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespace, name: str, pid: int) -> Result:
     cmd = [
         wrk,
         "-t",
@@ -94,7 +106,9 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespac
     if args.warmup:
         subprocess.run([*cmd[:6], f"{args.warmup}s", *cmd[7:], url], env=env, capture_output=True, check=True)
         env["BENCH_NONCE"] += "m"
+    cpu_before = process_cpu_s(pid)
     out = subprocess.run([*cmd, url], env=env, capture_output=True, text=True, check=True).stdout
+    cpu_s = process_cpu_s(pid) - cpu_before
     if "requests in" not in out or "50%" not in out:
         raise SystemExit(f"bench: unexpected wrk output for {name}:\n{out}")
     requests = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
@@ -107,6 +121,7 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespac
         _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1)),  # type: ignore[union-attr]
         errors,
         requests,
+        cpu_s,
     )
 
 
@@ -119,7 +134,8 @@ def bench_baseline(wrk: str, args: argparse.Namespace, workdir: Path) -> Result:
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc)
-        return run_wrk(wrk, f"http://127.0.0.1:{port}", {"content-type": "application/json"}, args, "baseline")
+        headers = {"content-type": "application/json"}
+        return run_wrk(wrk, f"http://127.0.0.1:{port}", headers, args, "baseline", proc.pid)
     finally:
         stop(proc)
 
@@ -146,7 +162,7 @@ def bench_daemon(wrk: str, args: argparse.Namespace, workdir: Path) -> Result:
             "x-location-id": "demo-location",
             "x-device-ids": "all",
         }
-        return run_wrk(wrk, f"http://127.0.0.1:{port}", headers, args, "daemon")
+        return run_wrk(wrk, f"http://127.0.0.1:{port}", headers, args, "daemon", proc.pid)
     finally:
         stop(proc)
 
@@ -181,15 +197,25 @@ def main() -> None:
         f"\ningest: wrk, {args.concurrency} connections, {args.threads} threads, {args.duration} s, "
         f"on {os.cpu_count()} cores, Python {sys.version.split()[0]}"
     )
-    print(f"{'':10} {'orders/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}")
+    print(f"{'':10} {'orders/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9} {'CPU µs/order':>13}")
     for r in (baseline, daemon):
-        print(f"{r.name:10} {r.orders_per_s:10.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {r.requests:9d}")
+        print(
+            f"{r.name:10} {r.orders_per_s:10.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {r.requests:9d}"
+            f" {r.cpu_per_order_us:13.0f}"
+        )
     ratio = daemon.orders_per_s / baseline.orders_per_s if baseline.orders_per_s else 0.0
     print(f"\nratio daemon/baseline: {ratio:.2f}  (goal ≥ {GOAL_RATIO}: {verdict(ratio >= GOAL_RATIO)})")
+    if daemon.cpu_per_order_us:
+        cpu_ratio = baseline.cpu_per_order_us / daemon.cpu_per_order_us
+        print(
+            f"CPU per order, baseline/daemon: {cpu_ratio:.2f}  (the same comparison by cost: other processes on"
+            " the machine disturb it much less than orders/s)"
+        )
     print(
         f"daemon orders/s: {daemon.orders_per_s:.0f}  (goal ≥ {GOAL_ORDERS_PER_S}: "
         f"{verdict(daemon.orders_per_s >= GOAL_ORDERS_PER_S)})"
     )
+    print(f"daemon p99: {daemon.p99_ms:.0f} ms  (goal < {GOAL_P99_MS} ms: {verdict(daemon.p99_ms < GOAL_P99_MS)})")
     if daemon.errors or baseline.errors:
         print(f"note: errors daemon={daemon.errors} baseline={baseline.errors}")
 

@@ -13,8 +13,8 @@ import time
 import jwt
 
 from daemon.domain.errors import Forbidden, Unauthorized
+from daemon.security.jwt_tokens import PEER_AUDIENCE
 
-PEER_AUDIENCE = "heard-peer"
 PEER_ROLE = "peer"
 TOKEN_SECONDS = 300
 LEEWAY_SECONDS = 30

@@ -23,6 +23,7 @@ _C_COMPLETE = CourseStatus.COMPLETE
 _C_SKIPPED = CourseStatus.SKIPPED
 _FINAL = (CourseStatus.COMPLETE, CourseStatus.SKIPPED)
 _NORMAL = AlertLevel.NORMAL
+NEVER = 2**62  # a time no pass reaches: nothing can come due without the order changing first
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,10 @@ class Plan:
     advances: list[Advance] = field(default_factory=list)
     alerts: list[TimingAlert] = field(default_factory=list)
     courses_seen: int = 0
+    # Order id → before this time, a pass over this same order (same object: unchanged), with the same
+    # pacing, finds nothing for it, so the clock may skip it until then. NEVER: not until the order changes.
+    # An order seated in a table sync is never listed: the other orders at its table move it too.
+    quiet_until: dict[str, int] = field(default_factory=dict)
 
 
 def needs_clock(order: Order) -> bool:
@@ -144,6 +149,7 @@ def plan(
         coursed = sync is not None or len(courses) > 1
         numbers = sorted(courses) if coursed else courses
         previous: Course | None = None
+        quiet_until = NEVER  # the earliest time a pass could find something here: lowered course by course
         for number in numbers:
             course = courses[number]
             status = course.status
@@ -175,8 +181,12 @@ def plan(
                             gap = gap_cache[gap_key] = pacing.gap_ms(course, order.pace)
                         fire_at = previous.fired_ms + gap
                 previous = course
-                if fire_at is None or fire_at > now_ms:
+                if fire_at is None:
+                    continue  # waits on the course before it to fire: a change of the order, not of time
+                if fire_at > now_ms:
+                    quiet_until = min(quiet_until, fire_at)
                     continue  # not due: not late either
+                quiet_until = now_ms
                 if sync is None or table_ready_before(sync, number, by_id):
                     out.fires.append(Fire(order.id, number, fire_at, fire_fact(order.id, number, fire_at)))
                     if sync is not None and sync.current_course < number and (sync.table_id, number) not in advanced:
@@ -192,9 +202,14 @@ def plan(
             prep = prep_cache.get(key)
             if prep is None:
                 prep = prep_cache[key] = pacing.prep_ms(course)
-            if now_ms - ((course.fired_ms or order.created_ms) + prep) < quiet_ms:
+            may_alert_at = (course.fired_ms or order.created_ms) + prep + quiet_ms
+            if now_ms < may_alert_at:
+                quiet_until = min(quiet_until, may_alert_at)
                 continue
+            quiet_until = now_ms
             _alert(out, order, course, pacing, sync, known_alerts, now_ms, blocked=False)
+        if sync is None and quiet_until > now_ms:
+            out.quiet_until[order.id] = quiet_until
     out.courses_seen = seen
     return out
 

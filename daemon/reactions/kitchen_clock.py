@@ -61,6 +61,11 @@ class KitchenClock:
         self._lock = asyncio.Lock()
         self.passes = 0
         self.failures = 0
+        self.visited = 0  # orders the last pass looked at (the others were quiet: nothing could be due)
+        # Order id → (the order as last planned, the time before which a pass finds nothing for it). The
+        # identity check means any change of the order (a new state object) makes it planned again.
+        self._quiet: dict[str, tuple[Order, int]] = {}
+        self._quiet_pacing: tuple[object, object] | None = None
 
     def pacing(self) -> Pacing:
         store, loc = self.store, self.location_id
@@ -73,8 +78,25 @@ class KitchenClock:
         store = self.store
         syncs: SyncBook = store.get(TABLE_SYNCS, self.location_id) or EMPTY_SYNCS
         alerts: AlertBook = store.get(TIMING_ALERTS, self.location_id) or EMPTY_ALERTS
+        pacing = self.pacing()
+        if (pacing.templates, pacing.config) != self._quiet_pacing:  # new timing: every promise is recomputed
+            self._quiet.clear()
+            self._quiet_pacing = (pacing.templates, pacing.config)
+        quiet = self._quiet
         paced = store.orders_the_clock_paces()
-        return plan(paced, self.pacing(), syncs, alerts.alerts, now, held=store.orders_by_id())
+        visit = [o for o in paced if (q := quiet.get(o.id)) is None or q[0] is not o or q[1] <= now]
+        due = plan(visit, pacing, syncs, alerts.alerts, now, held=store.orders_by_id())
+        for order in visit:
+            until = due.quiet_until.get(order.id)
+            if until is None:
+                quiet.pop(order.id, None)
+            else:
+                quiet[order.id] = (order, until)
+        if len(quiet) > 2 * len(paced) + 64:  # orders that left the index since they were remembered
+            open_ids = {o.id for o in paced}
+            self._quiet = {oid: q for oid, q in quiet.items() if oid in open_ids}
+        self.visited = len(visit)
+        return due
 
     async def run_pass(self) -> PassResult:
         """One pass: what is due now is written. Passes never overlap."""

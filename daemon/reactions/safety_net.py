@@ -39,7 +39,7 @@ class SafetyNet:
         self._limit_ms = config.unseen_after_seconds * 1000
         self._fallback = config.unseen_printer or next(iter(printing.workers), None)
         self._now_ms = now_ms
-        self._recorded: set[str] = set()
+        self._recorded: set[str] = set()  # ids of tickets still due whose chit is in the journal
         self.scan_task: asyncio.Task[None] | None = None
         self.printed = 0
 
@@ -65,19 +65,24 @@ class SafetyNet:
     async def scan(self) -> int:
         """Record the chits now due; returns how many were new."""
         now = self._now_ms()
+        still_due: set[str] = set()  # ticket ids
+        fresh: list[str] = []
         due: list[Effect] = []
         for order in self._store.orders_on_screen():
             for ticket in order.tickets.values():
                 waiting = ticket.status in _WAITING and ticket.seen_ms is None
                 if waiting and now - _reached(order, ticket) >= self._limit_ms:
-                    due += self._chits(order, ticket)
+                    still_due.add(ticket.id)
+                    if ticket.id not in self._recorded:  # its chit is built once, not every second
+                        due += self._chits(order, ticket)
+                        fresh.append(ticket.id)
         # Remember only what is still due: a ticket seen or bumped leaves the set, which stays small.
-        self._recorded &= {e.id for e in due}
-        due = [e for e in due if e.id not in self._recorded]
+        self._recorded &= still_due
         if not due:
+            self._recorded.update(fresh)  # at stations with printers: nothing to record, nothing to rebuild
             return 0
         new = await self._store.journal.record(due)
-        self._recorded.update(e.id for e in due)
+        self._recorded.update(fresh)
         for effect_id in new:
             log.warning("ticket not seen on any screen: printing it effect=%s", effect_id)
         self.printed += len(new)

@@ -20,6 +20,7 @@ from daemon.domain.errors import Forbidden, Unauthorized
 log = logging.getLogger(__name__)
 
 REQUIRED_CLAIMS = ("exp", "iat", "sub", "roles", "location_id")
+PEER_AUDIENCE = "heard-peer"  # the audience of the tokens devices of a location show each other (sync/credentials)
 TIME_CLAIMS = ("exp", "nbf", "iat")
 _PUBLIC_ALGORITHMS = {"EdDSA": OKPAlgorithm, "ES256": ECAlgorithm}
 
@@ -123,6 +124,9 @@ class TokenVerifier:
             raise Unauthorized(f"the token lacks the {exc.claim!r} claim", code="TOKEN_MISSING_CLAIM") from None
         except jwt.PyJWTError as exc:
             raise Unauthorized(f"the token was refused: {exc}", code="TOKEN_INVALID") from None
+        if _names_audience(claims, PEER_AUDIENCE):
+            # Signed with the same location secret, but made for the peer endpoints: not a user's credential.
+            raise Unauthorized("a peer token is not accepted here: it is for /peer/v1 only", code="TOKEN_INVALID")
         return self._principal(claims)
 
     def _key_for(self, alg: Any, kid: Any) -> tuple[Any, str]:
@@ -155,6 +159,11 @@ class TokenVerifier:
             permissions=frozenset(str(p) for p in permissions) if isinstance(permissions, list) else frozenset(),
             expires_at=float(claims["exp"]),
         )
+
+
+def _names_audience(claims: dict[str, Any], audience: str) -> bool:
+    aud = claims.get("aud")
+    return aud == audience or (isinstance(aud, list) and audience in aud)
 
 
 def _check_time_claims(token: str) -> None:

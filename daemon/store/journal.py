@@ -17,6 +17,7 @@ import asyncio
 import builtins
 import logging
 import sqlite3
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -116,6 +117,8 @@ class Journal:
         self._rules: list[Rule] = []
         self._subscribers: dict[str, list[Subscriber]] = {}
         self.rule_failures = 0  # rules that raised: shown by /readyz, the write still happened
+        self._reader: sqlite3.Connection | None = None
+        self._reader_lock = threading.Lock()
 
     # ---- inside the write path ---------------------------------------------------------------
 
@@ -207,10 +210,20 @@ class Journal:
 
     async def _select(self, tail: str, params: Sequence[Any]) -> builtins.list[EffectRecord]:
         def read() -> builtins.list[EffectRecord]:
-            conn: sqlite3.Connection = self._store.connect_reader()
-            try:
-                return [record_from_row(r) for r in conn.execute(f"SELECT {_COLUMNS} FROM effects {tail}", params)]
-            finally:
-                conn.close()
+            # One connection, kept: opening one costs ~200 µs of CPU against ~10 µs for the read itself,
+            # and a printer asks once per chit. Each SELECT is its own short read transaction (WAL), so
+            # the kept connection never holds back a checkpoint. The lock serialises the executor's threads.
+            with self._reader_lock:
+                if self._reader is None:
+                    self._reader = self._store.connect_reader()
+                rows = self._reader.execute(f"SELECT {_COLUMNS} FROM effects {tail}", params).fetchall()
+            return [record_from_row(r) for r in rows]
 
         return await asyncio.to_thread(read)
+
+    def close(self) -> None:
+        """Close the kept reader (the store calls this as it closes)."""
+        with self._reader_lock:
+            if self._reader is not None:
+                self._reader.close()
+                self._reader = None

@@ -157,6 +157,7 @@ class Store:
         if self._writer is not None:
             await self._writer.stop()
             self._writer = None
+        self.journal.close()
 
     def _load(self) -> None:
         conn = sqlite3.connect(self.path)

@@ -35,7 +35,9 @@ class DaemonProcess:
         self._env = {**os.environ, "HEARD_MDNS": os.environ.get("HEARD_TEST_MDNS", "false"), **(env or {})}
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 15.0) -> DaemonProcess:
+    def start(self, timeout: float = 60.0) -> DaemonProcess:
+        """Start and wait for /readyz. The timeout is a deadline, not a wait: a ready daemon returns at once,
+        and a restart over a large log on a machine running two test workers can take well over 15 s."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("ab")
         self.proc = subprocess.Popen(

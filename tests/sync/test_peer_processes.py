@@ -81,7 +81,8 @@ async def test_an_order_posted_to_one_device_shows_on_the_other_over_rest_and_we
             assert resp.status == 401
         peer = {"Authorization": f"Bearer {mint_peer_token(pair.secret, 'demo-location', 'x')}"}
         async with session.get(a.url + "/api/v1/kitchen/orders", headers=peer) as resp:
-            assert resp.status == 403  # a peer token opens no user API: its one role, peer, grants nothing
+            assert resp.status == 401  # a peer token is no user's credential, whatever its role
+            assert (await resp.json())["error"]["code"] == "TOKEN_INVALID"
 
 
 async def test_a_device_cut_off_keeps_accepting_and_both_converge_once_it_is_back(pair: Kitchen) -> None:

@@ -62,6 +62,15 @@ async def test_token_signed_with_another_key_is_401(client: TestClient, config: 
     assert await status_and_code(client, bearer(token)) == (401, "TOKEN_INVALID")
 
 
+@pytest.mark.parametrize("aud", ["heard-peer", ["heard-peer", "other"]])
+async def test_a_peer_token_is_401_on_the_user_api(client: TestClient, config: Config, aud: Any) -> None:
+    """Right secret, right location, a role even: made for /peer/v1, it is no user's credential."""
+    secret = load_or_create_secret(config.secret_path)
+    token = jwt.encode(claims(config, roles=["peer", "chef"], aud=aud), secret, algorithm="HS256")
+
+    assert await status_and_code(client, bearer(token)) == (401, "TOKEN_INVALID")
+
+
 def part(data: dict[str, Any] | bytes) -> str:
     raw = data if isinstance(data, bytes) else json.dumps(data).encode()
     return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()

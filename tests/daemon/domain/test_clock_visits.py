@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from daemon.domain import commands, coursing
-from daemon.domain.clock_plan import needs_clock, plan
+from daemon.domain.clock_plan import NEVER, needs_clock, plan
 from daemon.domain.model import ACTIVE_ORDER_STATUSES, Order
 from daemon.domain.pacing import Pacing
 from daemon.domain.table_sync import EMPTY_SYNCS, SyncBook, TableSync
@@ -36,6 +36,10 @@ def _shape(n: int, shape: str) -> Order:
         return order
     if shape == "coursed, first fired":
         return k.do(coursing.fire(order, 1, "server"))
+    if shape == "coursed, all fired":
+        for number in (1, 2, 3):
+            k.do(coursing.fire(k.do(None), number, "server"))
+        return k.do(None)
     if shape == "coursed, all finished":
         for number in (1, 2, 3):
             k.do(coursing.skip(k.do(None), number))
@@ -52,6 +56,7 @@ SHAPES = (
     "one course, held for the clock",
     "coursed, held",
     "coursed, first fired",
+    "coursed, all fired",
     "coursed, all finished",
     "coursed, staggered",
     "canceled",
@@ -87,3 +92,38 @@ def test_a_one_course_fired_order_is_not_the_clocks_but_a_held_or_coursed_one_is
     assert needs_clock(_shape(2, "coursed, first fired"))
     assert not needs_clock(_shape(3, "coursed, all finished"))
     assert not needs_clock(_shape(4, "canceled"))
+
+
+@given(
+    shapes=st.lists(st.sampled_from(SHAPES), min_size=1, max_size=6),
+    minutes=st.sampled_from([0, 1, 6, 13, 20, 31, 45]),
+    later=st.floats(0, 1, exclude_max=True),
+)
+def test_an_order_the_plan_calls_quiet_has_nothing_due_until_then(
+    shapes: list[str], minutes: int, later: float
+) -> None:
+    """The clock skips an unchanged order until its `quiet_until`: a pass over it at any time before
+    then must find nothing, or the skip would lose a fire or an alert."""
+    orders = [o for o in (_shape(n, s) for n, s in enumerate(shapes)) if o.status in ACTIVE_ORDER_STATUSES]
+    now = START + minutes * MIN
+    quiet = plan(orders, Pacing(BOOK), EMPTY_SYNCS, {}, now).quiet_until
+
+    for order in orders:
+        until = quiet.get(order.id)
+        if until is None:
+            continue
+        assert until > now
+        then = now + int(later * (min(until, now + 200 * MIN) - now))
+        again = plan([order], Pacing(BOOK), EMPTY_SYNCS, {}, then)
+        assert (again.fires, again.alerts) == ([], []), (order.id, then - now)
+
+
+def test_a_late_course_is_visited_every_pass_and_a_person_hold_never() -> None:
+    late = _shape(0, "coursed, first fired")
+    person = Kitchen(Device(now_ms=START), kitchen=kitchen_with(BOOK.course_templates))
+    held = person.do(coursing.hold(person.create({**seed(id="o-9"), "items": COURSED_ITEMS[:1]}), 1, "wait"))
+
+    due = plan([late, held], Pacing(BOOK), EMPTY_SYNCS, {}, START + 90 * MIN)
+
+    assert late.id not in due.quiet_until and due.alerts  # late: looked at again next pass (alerts escalate)
+    assert due.quiet_until[held.id] == NEVER  # nobody promised when: only a change of the order can matter
