@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   ?= .heard
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-year screenshots clean postgres package package-lint package-test
+.PHONY: run test lint bench bench-year screenshots clean postgres chromium package package-lint package-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -34,7 +34,7 @@ lint: $(STAMP)
 # two cores take half the time of one. worksteal keeps both busy when the long fuzz runs come late.
 TEST_JOBS ?= 2
 
-test: $(STAMP) lint postgres
+test: $(STAMP) lint postgres chromium
 	$(BIN)/pytest -n $(TEST_JOBS) --dist worksteal
 
 # heard-hq's tests run on a real PostgreSQL server made from the machine's binaries (initdb, pg_ctl);
@@ -43,6 +43,12 @@ postgres:
 	@command -v initdb >/dev/null 2>&1 || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || \
 		{ apt-get update && apt-get install -y postgresql; } || \
 		echo "PostgreSQL could not be installed: the headquarters tests on PostgreSQL will skip"
+
+# The report page's test drives Debian's headless Chromium; it skips, saying why, where it cannot be installed.
+chromium:
+	@command -v chromium >/dev/null 2>&1 || \
+		{ apt-get update && apt-get install -y chromium; } || \
+		echo "Chromium could not be installed: the report page's browser test will skip"
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.ingest

@@ -40,7 +40,7 @@ from daemon.api.errors import error_middleware
 from daemon.api.messages import renderer
 from daemon.api.records import READ_SKIPS, ReadSkips
 from daemon.bumpbars.actions import BumpBarActions
-from daemon.bumpbars.runtime import BUMPBARS, BumpBars, bumpbars_ctx
+from daemon.bumpbars.runtime import BUMPBARS, BumpBars, bumpbars_ctx, publish_selections
 from daemon.config import Config
 from daemon.domain.dining_demo import demo_dining_room
 from daemon.domain.floor import FLOOR
@@ -117,6 +117,7 @@ def build_app(config: Config, *, now_ms: Callable[[], int] = wall_clock_ms) -> w
     app[SAFETY_NET] = SafetyNet(app[PRINTING], store, config.printing, now_ms)
     app.cleanup_ctx.append(safety_net_ctx)
     app[BUMPBARS] = BumpBars(config, BumpBarActions(store))
+    publish_selections(app[BUMPBARS].actions, hub)
     app.cleanup_ctx.append(bumpbars_ctx)
     if config.upstream is not None:
         app[upstream.UPSTREAM] = Uploader(store, config.upstream.url, config.upstream.token, kitchen.location_id)

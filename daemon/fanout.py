@@ -171,6 +171,17 @@ class Hub:
                 if client.wants(channels):
                     self.deliver(client, text)
 
+    def send_transient(self, message: dict[str, Any], channel: str) -> None:
+        """A message that is not an event of the log (no cursor, never replayed): what is true now and only
+        now, such as a station's bump-bar selection. Sent to the clients subscribed to `channel`; a client
+        that reconnects asks for the present state again instead of resuming it."""
+        if not self._clients:
+            return
+        text = orjson.dumps({**message, "channel": channel}).decode()
+        for client in list(self._clients):
+            if channel in client.channels:
+                self.deliver(client, text)
+
     def deliver(self, client: Client, text: str) -> None:
         if client.dropped:
             return

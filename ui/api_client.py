@@ -72,6 +72,26 @@ class DaemonClient:
     async def ready(self) -> dict[str, Any]:
         return dict(await self.request("GET", "/readyz") or {})
 
+    # --- the status bar's sources (docs/api.md, docs/replication.md)
+    async def devices(self) -> dict[str, Any]:
+        return dict(await self.request("GET", "/api/v1/devices"))
+
+    async def printers(self) -> list[dict[str, Any]]:
+        return list(await self.request("GET", "/api/v1/printers"))
+
+    async def upstream(self) -> dict[str, Any]:
+        return dict(await self.request("GET", "/api/v1/upstream"))
+
+    # --- bump bars (docs/bumpbars.md): the daemon owns key maps and each station's selection
+    async def bumpbars(self) -> list[dict[str, Any]]:
+        return list(await self.request("GET", "/api/v1/bumpbars"))
+
+    async def selection(self, station_id: str) -> dict[str, Any]:
+        return dict(await self.request("GET", f"/api/v1/kds/stations/{station_id}/selection"))
+
+    async def bumpbar_key(self, bar_id: str, key: str) -> dict[str, Any]:
+        return dict(await self.request("POST", f"/api/v1/bumpbars/{bar_id}/keys", {"key": key}))
+
     # --- actions
     async def ticket_action(self, station_id: str, order_id: str, action: str) -> dict[str, Any]:
         path = f"/api/v1/kds/stations/{station_id}/orders/{order_id}/ticket/{action}"
@@ -99,6 +119,10 @@ class DaemonClient:
 
     async def set_table_status(self, table_id: str, status: str) -> dict[str, Any]:
         return dict(await self.request("PATCH", f"/api/v1/tables/{table_id}/status", {"status": status}))
+
+    async def clear_table(self, table_id: str) -> None:
+        """The party left: the seating ends, the turn is recorded, the table is dirty (204)."""
+        await self.request("POST", f"/api/v1/tables/{table_id}/clear")
 
     # --- coursing (docs/coursing.md)
     async def alerts(self, location_id: str) -> list[dict[str, Any]]:

@@ -19,6 +19,7 @@ from ui.connection import ConnectionError_, locate
 log = logging.getLogger("heard.ui")
 
 SCREENSHOT_SIZE = (1600, 900)
+STATUS_WAIT = 3.0  # s: how long a screenshot waits for the status bar's first reading
 LOAD_TIMEOUT = 20.0
 
 
@@ -138,6 +139,11 @@ async def screenshot(session: object, window: object, path: Path) -> int:
         if loop.time() > deadline:
             print(f"heard-ui: the state did not load within {LOAD_TIMEOUT:.0f} s", file=sys.stderr)
             return 1
+        await asyncio.sleep(0.02)  # polling a condition with a deadline
+    # The status bar's first reading (peers, printers, headquarters) is shown if it comes soon; a source
+    # that is slow to answer does not hold the picture back: the bar then says it is asking.
+    status_deadline = loop.time() + STATUS_WAIT
+    while session.status_poll.polls == 0 and loop.time() < status_deadline:
         await asyncio.sleep(0.02)  # polling a condition with a deadline
     for screen in window.stations:
         screen.grid.relayout()

@@ -15,6 +15,9 @@ from daemon.runtime import read_runtime
 from daemon.security.jwt_tokens import mint_token
 
 SCREEN_ROLES = ["chef", "kitchen", "expo"]  # tickets, orders, coursing, tables; never void (a manager PIN)
+# The status bar shows headquarters' sync lag, which GET /api/v1/upstream gives managers only: the screen's
+# token is granted that one read permission by name, not a manager role (which would carry void).
+SCREEN_PERMISSIONS = ["upstream:read"]
 SCREEN_TOKEN_TTL = 24 * 3600
 
 
@@ -58,6 +61,7 @@ def device_token(config: Config) -> str:
         secret,
         sub="heard-ui",
         roles=SCREEN_ROLES,
+        permissions=SCREEN_PERMISSIONS,
         location_id=config.location.location_id,
         ttl_seconds=SCREEN_TOKEN_TTL,
         name="Kitchen screen",

@@ -23,7 +23,8 @@ BACKOFF_SECONDS = (0.2, 0.5, 1.0, 2.0, 3.0)  # a daemon restart takes about a se
 
 class LiveFeed:
     """Calls `on_event(message)` for every event in cursor order; `on_state(connected, detail)` when the link
-    changes; `reload()` (awaited before subscribing) on first connect and whenever the cursor cannot resume."""
+    changes; `reload()` (awaited before subscribing) on first connect and whenever the cursor cannot resume;
+    `on_message(message)` for a message that is no event (no cursor: the present, such as a selection)."""
 
     def __init__(
         self,
@@ -32,12 +33,14 @@ class LiveFeed:
         on_event: Callable[[dict[str, Any]], None],
         on_state: Callable[[bool, str], None],
         reload: Callable[[], Awaitable[None]],
+        on_message: Callable[[dict[str, Any]], None] | None = None,
     ) -> None:
         self.ws_url = url.rstrip("/").replace("http://", "ws://").replace("https://", "wss://") + "/api/v1/ws"
         self.token = token
         self.on_event = on_event
         self.on_state = on_state
         self.reload = reload
+        self.on_message = on_message  # messages that are not events of the log (a bump bar's selection)
         self.cursor: int | None = None
         self.channel: str | None = None
         self.branch_id: str | None = None  # the location, as the daemon's welcome names it
@@ -95,6 +98,8 @@ class LiveFeed:
             elif kind == "event":
                 self.cursor = max(self.cursor or 0, int(data["cursor"]))
                 self.on_event(data)
+            elif kind == "selection" and self.on_message is not None:
+                self.on_message(data)
             elif kind == "error" and data.get("code") == "CURSOR_AHEAD":
                 log.warning("cursor ahead of the daemon's log: reloading cursor=%s", data.get("cursor"))
                 self.cursor = int(data["cursor"])

@@ -23,12 +23,14 @@ from daemon.config import Config
 from daemon.security.jwt_tokens import mint_token
 from daemon.security.manager_pin import check_pin, pin_is_set
 from ui.api_client import ApiError, DaemonClient
+from ui.bars import BarLink
 from ui.live import LiveFeed
 from ui.models.alerts import TimingAlerts
 from ui.models.orders import KitchenOrders
 from ui.models.status import StatusModel
 from ui.models.tables import FloorTables
 from ui.models.tickets import StationTickets
+from ui.status_poll import StatusPoller
 from ui.texts import tr
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ TABLES_POLL_SECONDS = 5.0
 TABLES_RETRY_SECONDS = 30.0
 SEEN_BATCH = 500  # the most order ids one acknowledgement takes (docs/api.md)
 REFETCH_EVENTS = frozenset({"order:new", "order:updated", "course:updated"})
+# The kitchen channel's events of the tables API (a table's own status changes are on the branch channel only)
+TABLE_EVENTS = frozenset({"order:table_assigned", "order:table_cleared"})
 
 
 class KitchenSession:
@@ -52,8 +56,11 @@ class KitchenSession:
         self.tables = FloorTables()
         self.alerts = TimingAlerts()
         self._tables_task: asyncio.Task[None] | None = None
+        self._tables_wake = asyncio.Event()
         self.status = StatusModel()
-        self.feed = LiveFeed(url, token, self.apply_event, self._link_changed, self.reload)
+        self.status_poll = StatusPoller(self.client, self.status)
+        self.bars = BarLink(self.client)
+        self.feed = LiveFeed(url, token, self.apply_event, self._link_changed, self.reload, self.bars.on_message)
         self.loaded = asyncio.Event()
         self.errors: list[str] = []  # the last failed actions, shown to the cook (never swallowed)
         self.on_error: Callable[[str], None] = lambda message: None
@@ -68,6 +75,7 @@ class KitchenSession:
     # --- life
     def start(self) -> None:
         self.feed.start()
+        self.status_poll.start()
 
     async def stop(self) -> None:
         self.stopping = True
@@ -76,6 +84,8 @@ class KitchenSession:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._tables_task
         await self.feed.stop()
+        await self.status_poll.stop()
+        await self.bars.stop()
         for task in list(self._tasks) + ([self._refetch] if self._refetch else []):
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -96,6 +106,7 @@ class KitchenSession:
             active = await self.client.tickets(station_id, status=None)
             completed = await self.client.tickets(station_id, status="completed", limit=20)
             model.replace_all(active, completed)
+        await self.bars.load(self.stations)
         await self._load_alerts()
         await self._measure_clock()
         self.loaded.set()
@@ -115,8 +126,8 @@ class KitchenSession:
         name, data = message.get("event"), message.get("data") or {}
         if name == "ticket:updated" and isinstance(data.get("ticket"), dict):
             model = self.stations.get(data["ticket"].get("station_id"))
-            if model is not None:
-                model.apply_ticket(data["ticket"])
+            if model is not None and model.apply_ticket(data["ticket"]):
+                self.bars.tickets_changed([model.station_id])
         elif name == "order:item_status" and isinstance(data.get("item"), dict):
             completed = [model.apply_item(data["item"]) for model in self.stations.values()]
             if any(completed) and self.feed.connected:
@@ -130,6 +141,8 @@ class KitchenSession:
             self.orders.apply_course(data.get("order_id", ""), data.get("order_status", ""), data["course"])
         if name in REFETCH_EVENTS and self.feed.connected:
             self.refetch_tickets()
+        if name in TABLE_EVENTS and self._tables_task is not None:
+            self._tables_wake.set()  # a party seated or cleared: the floor is read now, not at the next poll
 
     def refetch_tickets(self) -> None:
         if self._refetch is not None and not self._refetch.done():
@@ -143,6 +156,7 @@ class KitchenSession:
             try:
                 for station_id, model in self.stations.items():
                     model.replace_all(await self.client.tickets(station_id), None)
+                self.bars.tickets_changed(self.stations)
             except ApiError as exc:
                 log.warning("ticket refresh failed error=%s", exc)
             if not self._refetch_again:
@@ -154,7 +168,10 @@ class KitchenSession:
         self.orders.set_stale(not connected)
         since = None if connected else (self.status.status.since_ms or int(time.time() * 1000))
         self.status.update(connected=connected, detail=detail or "connected", since_ms=since)
+        if connected:
+            self.status_poll.now()
         if connected and self.loaded.is_set():
+            self.bars.reconnected(self.stations)
             self.refetch_tickets()  # derived ticket states (ready when all items are) may have moved meanwhile
 
     async def _measure_clock(self) -> None:
@@ -166,7 +183,8 @@ class KitchenSession:
 
     # --- tables (the tables screen)
     def watch_tables(self) -> None:
-        """Read the floor now and every few seconds (the tables API's live events are not specified yet)."""
+        """Read the floor now, every few seconds (a table's status change has no event on the kitchen
+        channel), and at once when a party is seated or cleared (`order:table_assigned`, `…_cleared`)."""
         self._tables_task = asyncio.ensure_future(self._tables_loop())
 
     async def _tables_loop(self) -> None:
@@ -175,7 +193,10 @@ class KitchenSession:
                 await asyncio.sleep(0.1)  # the location is not known until the daemon's welcome: soon
                 continue
             # a daemon without the API is asked again now and then: an update may bring it
-            await asyncio.sleep(TABLES_POLL_SECONDS if self.tables.available else TABLES_RETRY_SECONDS)
+            with contextlib.suppress(TimeoutError):
+                wait = TABLES_POLL_SECONDS if self.tables.available else TABLES_RETRY_SECONDS
+                await asyncio.wait_for(self._tables_wake.wait(), wait)
+            self._tables_wake.clear()
 
     async def refresh_tables(self) -> bool:
         """Read the tables; False when the location is not known yet (nothing asked)."""
@@ -192,9 +213,18 @@ class KitchenSession:
         return True
 
     def set_table_status(self, table_id: str, status: str) -> asyncio.Task[Any]:
+        """A seated table is cleared first (the tables API refuses a status over a seated party: clearing
+        ends the seating, records the turn and leaves the table dirty), then given the status asked for."""
+        seated = any(t.get("id") == table_id and t.get("status") == "occupied" for t in self.tables.tables)
+
         async def change() -> None:
-            await self.client.set_table_status(table_id, status)
-            await self.refresh_tables()
+            try:
+                if seated and status != "occupied":
+                    await self.client.clear_table(table_id)
+                if not (seated and status == "dirty"):
+                    await self.client.set_table_status(table_id, status)
+            finally:
+                await self.refresh_tables()  # the truth either way
 
         return self.act(change(), "table status")
 

@@ -61,9 +61,7 @@ class KitchenWindow(QWidget):
 
     def _painted(self, station_id: str, grid: TicketGrid) -> None:
         if self.session.status.status.connected and not self.session.stations[station_id].stale:
-            shown = set(grid.painted_ids)
-            tickets = self.session.stations[station_id].tickets
-            self.session.displayed(station_id, [(t["id"], t["order_id"]) for t in tickets if t["id"] in shown])
+            self.session.displayed(station_id, grid.painted_pairs)
 
     def _new_tickets(self) -> None:
         count = sum(m.new_tickets for m in self.session.stations.values())

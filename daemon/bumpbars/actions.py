@@ -40,6 +40,8 @@ class BumpBarActions:
         self._queue: asyncio.Queue[tuple[str, str, Action, asyncio.Future[Selection] | None]] | None = None
         self._task: asyncio.Task[None] | None = None
         self.applied = 0
+        # Told the station after each action, applied or refused (the screens draw the selection it left)
+        self.listeners: list[Callable[[str], None]] = []
 
     # ---- lifecycle ---------------------------------------------------------------------------------
     def start(self) -> None:
@@ -86,6 +88,11 @@ class BumpBarActions:
                     future.set_exception(exc)
                 continue
             self.applied += 1
+            for listener in self.listeners:
+                try:
+                    listener(station_id)
+                except Exception:  # a listener's bug must not stop the bars either
+                    log.exception("bump bar selection listener failed station=%s", station_id)
             if future is not None and not future.done():
                 future.set_result(result)
 

@@ -16,7 +16,9 @@ from typing import Any
 from aiohttp import web
 
 from daemon.bumpbars.actions import BumpBarActions
+from daemon.bumpbars.selection import selection_json
 from daemon.config import BumpBarConfig, Config
+from daemon.fanout import Hub
 from drivers.bumpbars.keymap import Action, KeyMap, default_keymap
 from drivers.bumpbars.reader import BarReader
 
@@ -86,6 +88,18 @@ def _reader(bar: Bar, on_action: Any) -> BarReader:
     from drivers.bumpbars.evdev import EvdevBar
 
     return EvdevBar(bar.config.id, path, bar.keymap, on_action)
+
+
+def publish_selections(actions: BumpBarActions, hub: Hub) -> None:
+    """After every bar action, send the station's selection to the screens on the kitchen channel (a
+    `selection` message, docs/api.md): a bar the daemon reads moves the highlight a cook is looking at."""
+    channel = f"branch:{hub.branch_id}:kitchen"
+
+    def changed(station_id: str) -> None:
+        selection, tickets = actions.selection(station_id)
+        hub.send_transient({"type": "selection", "data": selection_json(selection, tickets)}, channel)
+
+    actions.listeners.append(changed)
 
 
 BUMPBARS = web.AppKey("bumpbars", BumpBars)

@@ -201,6 +201,7 @@ def mint_token(
     now: float | None = None,
     issuer: str | None = None,
     audience: str | None = None,
+    permissions: list[str] | None = None,
 ) -> str:
     issued = int(now if now is not None else time.time())
     claims: dict[str, Any] = {
@@ -216,6 +217,8 @@ def mint_token(
         claims["iss"] = issuer
     if audience:
         claims["aud"] = audience
+    if permissions:
+        claims["permissions"] = permissions  # granted beside the roles' (Principal.permissions)
     return jwt.encode(claims, secret, algorithm="HS256")
 
 

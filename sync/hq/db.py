@@ -89,6 +89,50 @@ tickets = sa.Table(
     sa.Index("hq_tickets_created", "location_id", "created_ms"),
 )
 
+# Course pacing (migration 2): one row per course of an order, from the order's fold; `late_minutes` is the
+# domain's own timing status at the moment the course was ready (daemon/domain/pacing.py).
+courses = sa.Table(
+    "hq_courses",
+    metadata,
+    sa.Column("location_id", sa.String(200), primary_key=True),
+    sa.Column("order_id", sa.String(200), primary_key=True),
+    sa.Column("number", sa.Integer, primary_key=True, autoincrement=False),
+    sa.Column("status", sa.String(40), nullable=False),
+    sa.Column("order_created_ms", sa.BigInteger, nullable=False),
+    sa.Column("fired_ms", sa.BigInteger, nullable=True),
+    sa.Column("ready_ms", sa.BigInteger, nullable=True),
+    sa.Column("late_minutes", sa.Integer, nullable=True),  # null: on time, or not ready yet
+    sa.Index("hq_courses_created", "location_id", "order_created_ms"),
+)
+
+# Timing alerts the kitchen clock raised (alert.raised): one row per alert id, as the domain's fold keeps one.
+alerts = sa.Table(
+    "hq_alerts",
+    metadata,
+    sa.Column("location_id", sa.String(200), primary_key=True),
+    sa.Column("alert_id", sa.String(200), primary_key=True),
+    sa.Column("level", sa.String(40), nullable=False),
+    sa.Column("order_id", sa.String(200), nullable=True),
+    sa.Column("created_ms", sa.BigInteger, nullable=False),
+    sa.Index("hq_alerts_created", "location_id", "created_ms"),
+)
+
+# Table turns: every table.cleared event that ended a seating carries its turn (daemon/domain/tables.py).
+turns = sa.Table(
+    "hq_turns",
+    metadata,
+    sa.Column("origin", sa.String(200), primary_key=True),
+    sa.Column("seq", sa.BigInteger, primary_key=True, autoincrement=False),
+    sa.Column("location_id", sa.String(200), nullable=False),
+    sa.Column("table_id", sa.String(200), nullable=False),
+    sa.Column("seated_ms", sa.BigInteger, nullable=False),
+    sa.Column("cleared_ms", sa.BigInteger, nullable=False),
+    sa.Column("party_size", sa.Integer, nullable=True),
+    sa.Column("section", sa.String(200), nullable=True),
+    sa.Column("subtotal", sa.Float, nullable=True),
+    sa.Index("hq_turns_cleared", "location_id", "cleared_ms"),
+)
+
 schema_version = sa.Table(
     "hq_schema_version",
     metadata,
@@ -102,8 +146,13 @@ def _m1_initial(conn: Connection) -> None:
         table.create(conn)
 
 
+def _m2_pacing_alerts_turns(conn: Connection) -> None:
+    for table in (courses, alerts, turns):
+        table.create(conn)
+
+
 # Append only: a migration that has shipped is never edited; its index + 1 is the schema version.
-MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial]
+MIGRATIONS: list[Callable[[Connection], None]] = [_m1_initial, _m2_pacing_alerts_turns]
 
 
 def database_url(text: str) -> URL:

@@ -1,122 +1,101 @@
 """Ingest: a batch of one location's events stored exactly once, and the report tables moved with it.
 
-One transaction per batch. Events are inserted with `ON CONFLICT DO NOTHING` on their id (origin, seq),
+One transaction per batch. Events are inserted only when headquarters does not hold their id (origin, seq),
 so a batch sent twice, or by two devices that both hold it, or to two heard-hq processes at once, stores
 each event once. Only the events that were new move the report tables. Locks are taken in one order
-(events by id, then origins, then orders, each sorted) so two processes ingesting overlapping batches
-queue behind each other and never deadlock.
+(events by id, then orders, then origins, each sorted) so two processes ingesting overlapping batches
+queue behind each other and never deadlock; the origins' counters, the one row every batch of a device
+touches, are moved last, so concurrent batches of one device wait for each other only at the end.
+
+An order headquarters sees for the first time in this batch is folded from the batch's own events (it has
+no history to read); an order it already holds is folded again from all its events, since events of
+several devices arrive in any order and the fold orders them by their clocks. The statements are each
+database's own (`batch_sql`): a handful per batch, none per event.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.engine import Engine
 
 from daemon.domain.events import ORDER, Actor, Event, OrderEvents, in_fold_order
 from daemon.domain.fold import apply as apply_order
 from daemon.domain.hlc import Stamp
-from daemon.domain.model import CHANNEL_OF_MODE, Order, TicketStatus
-from sync.hq.db import events, is_postgres, orders, origins, tickets
+from daemon.domain.model import CHANNEL_OF_MODE, CourseStatus, Order, TicketStatus
+from daemon.domain.pacing import Pacing
+from daemon.domain.tables import TableEvents
+from daemon.domain.templates import EMPTY_BOOK, TEMPLATES, apply_templates
+from daemon.domain.timing_alerts import AlertEvents
+from daemon.domain.timing_config import DEFAULT_CONFIG, TIMING_CONFIG, apply_config
+from sync.hq import batch_sql
+from sync.upstream.wire import WireEvent, wire_of_event
 
 MAX_BATCH = 1000
-REFOLD_CHUNK = 500  # orders per statement (IN lists, multi-row inserts): well under both databases' limits
 
 
-def _insert(conn: Connection, table: sa.Table) -> Any:
-    return postgresql.insert(table) if is_postgres(conn) else sqlite.insert(table)
-
-
-def ingest(engine: Engine, location_id: str, batch: Sequence[Event]) -> dict[str, int]:
+def ingest(engine: Engine, location_id: str, batch: Sequence[Event | WireEvent]) -> dict[str, int]:
     """Store the batch; returns the highest seq headquarters holds of each origin in it."""
     now = time.time_ns() // 1_000_000
-    unique = {e.id: e for e in batch}
-    rows = [_row(location_id, e, now) for _, e in sorted(unique.items())]
+    unique = {e.id: (e if isinstance(e, WireEvent) else wire_of_event(e)) for e in batch}
+    rows = [_row(location_id, unique[k], now) for k in sorted(unique)]
     with engine.begin() as conn:
-        new: set[tuple[str, int]] = set()
-        if rows:
-            # executemany (SQLAlchemy batches it into multi-row statements itself, "insertmanyvalues"): one
-            # compiled statement, cached; .values(list) compiled a fresh statement per batch, 5 ms per row.
-            stmt = _insert(conn, events).on_conflict_do_nothing(index_elements=["origin", "seq"])
-            returned = conn.execute(stmt.returning(events.c.origin, events.c.seq), rows)
-            new = {(str(o), int(s)) for o, s in returned}
-        fresh = [unique[k] for k in sorted(new)]
-        _count_origins(conn, location_id, fresh)
-        _refold_orders(conn, location_id, sorted({e.aggregate_id for e in fresh if e.aggregate == ORDER}))
-        acked = _acked(conn, sorted({e.origin for e in batch}))
-    return acked
+        sql = batch_sql.for_connection(conn)
+        fresh = [unique[k] for k in sorted(sql.insert_new_events(rows))]
+        touched: dict[str, list[Event]] = {}
+        for e in fresh:
+            if e.aggregate == ORDER:
+                touched.setdefault(e.aggregate_id, []).append(e.event())
+        if touched:
+            _fold_orders(sql, location_id, touched)
+        _record_facts(sql, location_id, fresh)
+        sql.count_origins(location_id, _origin_counts(fresh))
+        names = sorted({e.origin for e in unique.values()})
+        held = sql.max_seqs(names)
+    return {name: held.get(name, 0) for name in names}
 
 
-def _row(location_id: str, e: Event, now: int) -> dict[str, Any]:
-    return {
-        "origin": e.origin,
-        "seq": e.seq,
-        "location_id": location_id,
-        "wall_ms": e.stamp.wall_ms,
-        "counter": e.stamp.counter,
-        "type": e.type,
-        "aggregate": e.aggregate,
-        "aggregate_id": e.aggregate_id,
-        "payload": orjson.dumps(e.payload).decode(),
-        "actor": orjson.dumps(e.actor.to_json()).decode(),
-        "schema": e.schema,
-        "received_ms": now,
-    }
+def _row(location_id: str, e: WireEvent, now: int) -> tuple[Any, ...]:
+    return (
+        e.origin,
+        e.seq,
+        location_id,
+        e.hlc.wall_ms,
+        e.hlc.counter,
+        e.type,
+        e.aggregate,
+        e.aggregate_id,
+        bytes(memoryview(e.payload)).decode(),
+        bytes(memoryview(e.actor)).decode(),
+        e.schema,
+        now,
+    )
 
 
-def _count_origins(conn: Connection, location_id: str, fresh: Iterable[Event]) -> None:
+def _origin_counts(fresh: Iterable[WireEvent]) -> list[tuple[str, int, int, int]]:
     per: dict[str, tuple[int, int, int]] = {}
     for e in fresh:
         count, max_seq, last = per.get(e.origin, (0, 0, 0))
-        per[e.origin] = (count + 1, max(max_seq, e.seq), max(last, e.stamp.wall_ms))
-    for origin in sorted(per):
-        count, max_seq, last = per[origin]
-        stmt = _insert(conn, origins).values(
-            origin=origin, location_id=location_id, events=count, max_seq=max_seq, last_event_ms=last
-        )
-        excluded = stmt.excluded
-        conn.execute(
-            stmt.on_conflict_do_update(
-                index_elements=["origin"],
-                set_={
-                    "events": origins.c.events + excluded.events,
-                    "max_seq": sa.case(
-                        (excluded.max_seq > origins.c.max_seq, excluded.max_seq), else_=origins.c.max_seq
-                    ),
-                    "last_event_ms": sa.case(
-                        (excluded.last_event_ms > origins.c.last_event_ms, excluded.last_event_ms),
-                        else_=origins.c.last_event_ms,
-                    ),
-                },
-            )
-        )
+        per[e.origin] = (count + 1, max(max_seq, e.seq), max(last, e.hlc.wall_ms))
+    return [(origin, *per[origin]) for origin in sorted(per)]
 
 
-def _acked(conn: Connection, names: list[str]) -> dict[str, int]:
-    if not names:
-        return {}
-    rows = conn.execute(sa.select(origins.c.origin, origins.c.max_seq).where(origins.c.origin.in_(names)))
-    acked = {str(o): int(s) for o, s in rows}
-    return {name: acked.get(name, 0) for name in names}
-
-
-def _event_of(row: Mapping[str, Any]) -> Event:
-    origin = str(row["origin"])
+def _event_of(row: tuple[Any, ...]) -> Event:
+    """An event read back (batch_sql.HISTORY_COLUMNS)."""
+    origin, seq, wall_ms, counter, kind, aggregate, aggregate_id, payload, actor, schema = row
     return Event(
-        origin=origin,
-        seq=int(row["seq"]),
-        stamp=Stamp(int(row["wall_ms"]), int(row["counter"]), origin),
-        type=str(row["type"]),
-        aggregate=str(row["aggregate"]),
-        aggregate_id=str(row["aggregate_id"]),
-        payload=orjson.loads(row["payload"]),
-        actor=Actor.from_json(orjson.loads(row["actor"])),
-        schema=int(row["schema"]),
+        origin=str(origin),
+        seq=int(seq),
+        stamp=Stamp(int(wall_ms), int(counter), str(origin)),
+        type=str(kind),
+        aggregate=str(aggregate),
+        aggregate_id=str(aggregate_id),
+        payload=orjson.loads(payload),
+        actor=Actor.from_json(orjson.loads(actor)),
+        schema=int(schema),
     )
 
 
@@ -137,73 +116,126 @@ def fold_order(history: Iterable[Event]) -> tuple[Order | None, set[str], int]:
     return state, recalled, applied
 
 
-def _refold_orders(conn: Connection, location_id: str, order_ids: list[str]) -> None:
-    """Fold each order again from every event headquarters holds of it: events of several devices arrive
-    in any order, and the fold orders them by their clocks. The orders' rows are locked first (in sorted
-    order), so two processes folding the same order take turns and the later one sees the earlier one's
-    events. A statement per step for the whole chunk, not per order: a batch touches hundreds of orders."""
-    for first in range(0, len(order_ids), REFOLD_CHUNK):
-        chunk = order_ids[first : first + REFOLD_CHUNK]
-        conn.execute(
-            _insert(conn, orders).on_conflict_do_nothing(),
-            [{"location_id": location_id, "order_id": o, "canceled": False, "folded_events": 0} for o in chunk],
+def _record_facts(sql: batch_sql.BatchSql, location_id: str, fresh: Sequence[WireEvent]) -> None:
+    """Timing alerts raised and table turns ended: facts of one event each, kept once by their id (the
+    alert's own id, as the domain's fold keeps one alert per id; the clear's event id). An event whose
+    payload lacks what is needed is passed over here, as the fold skips it on the devices."""
+    alert_rows: list[tuple[Any, ...]] = []
+    turn_rows: list[tuple[Any, ...]] = []
+    for e in fresh:
+        if e.type == AlertEvents.RAISED:
+            try:
+                alert = e.event().payload["alert"]
+                alert_rows.append(
+                    (location_id, str(alert["id"]), str(alert["alert_level"]), alert.get("order_id"), e.hlc.wall_ms)
+                )
+            except (KeyError, TypeError, ValueError):
+                continue
+        elif e.type == TableEvents.CLEARED:
+            try:
+                turn = e.event().payload.get("turn")
+                if not turn:
+                    continue
+                party = turn.get("party_size")
+                subtotal = turn.get("subtotal")
+                turn_rows.append(
+                    (
+                        e.origin,
+                        e.seq,
+                        location_id,
+                        e.aggregate_id,
+                        int(turn["seated_ms"]),
+                        e.hlc.wall_ms,
+                        int(party) if isinstance(party, int) else None,
+                        turn.get("section") if isinstance(turn.get("section"), str) else None,
+                        float(subtotal) if isinstance(subtotal, (int, float)) else None,
+                    )
+                )
+            except (KeyError, TypeError, ValueError, AttributeError):
+                continue
+    sql.insert_ignoring("hq_alerts", batch_sql.ALERT_COLUMNS, batch_sql.ALERT_TYPES, sorted(alert_rows))
+    sql.insert_ignoring("hq_turns", batch_sql.TURN_COLUMNS, batch_sql.TURN_TYPES, turn_rows)
+
+
+def location_pacing(sql: batch_sql.BatchSql, location_id: str) -> Pacing:
+    """The location's course templates and timing config as headquarters holds them now, folded with the
+    devices' code: what a course's lateness is measured against."""
+    templates, config = EMPTY_BOOK, DEFAULT_CONFIG
+    events = in_fold_order([_event_of(row) for row in sql.location_history(location_id, (TEMPLATES, TIMING_CONFIG))])
+    for event in events:
+        try:
+            if event.aggregate == TEMPLATES:
+                templates = apply_templates(templates, event)
+            else:
+                config = apply_config(config, event)
+        except Exception:  # noqa: BLE001 - skipped at its place, as on the devices
+            continue
+    return Pacing(templates, config)
+
+
+def _fold_orders(sql: batch_sql.BatchSql, location_id: str, touched: dict[str, list[Event]]) -> None:
+    """Fold every order the batch brought events of, and write its row, its tickets and its courses.
+
+    Each order is first folded from this batch's events alone and its row inserted with that result, all in
+    one statement; the rows that were new are done (headquarters had no event of them before). An order
+    that already had its row is locked and folded again from every event held of it."""
+    ids = sorted(touched)
+    pacing: list[Pacing] = []  # read once, when a course needs it
+
+    def rows(order_id: str, history: Sequence[Event]) -> ReportRows:
+        return _report_rows(sql, location_id, order_id, pacing, *fold_order(history))
+
+    folded = {o: rows(o, touched[o]) for o in ids}
+    new = sql.insert_new_orders(location_id, [folded[o][0] for o in ids])
+    known = [o for o in ids if o not in new]
+    history: dict[str, list[Event]] = {o: [] for o in known}
+    for row in sql.lock_and_read_history(location_id, known):
+        history[str(row[6])].append(_event_of(row))
+    final = {**folded, **{o: rows(o, history[o]) for o in known}}
+    tickets = [t for o in ids for t in final[o][1]]
+    courses = [c for o in ids for c in final[o][2]]
+    sql.replace_rows("hq_tickets", batch_sql.TICKET_COLUMNS, batch_sql.TICKET_TYPES, location_id, known, tickets)
+    sql.replace_rows("hq_courses", batch_sql.COURSE_COLUMNS, batch_sql.COURSE_TYPES, location_id, known, courses)
+    sql.update_orders(location_id, [final[o][0] for o in known])
+
+
+ReportRows = tuple[tuple[Any, ...], list[tuple[Any, ...]], list[tuple[Any, ...]]]
+
+
+def _report_rows(
+    sql: batch_sql.BatchSql,
+    location_id: str,
+    order_id: str,
+    pacing: list[Pacing],
+    state: Order | None,
+    recalled: set[str],
+    applied: int,
+) -> ReportRows:
+    """The order's row (batch_sql.ORDER_UPDATE_TYPES), its tickets' rows and its courses' rows."""
+    if state is None:
+        return (order_id, None, None, None, False, applied), [], []
+    channel = CHANNEL_OF_MODE.get(state.mode or "", "other")
+    tickets = [
+        (
+            location_id,
+            order_id,
+            t.id,
+            t.station_id,
+            channel,
+            str(t.status),
+            t.created_ms,
+            t.completed_ms if t.status is TicketStatus.BUMPED else None,
+            t.id in recalled,
         )
-        lock = (
-            sa.select(orders.c.order_id)
-            .where(orders.c.location_id == location_id, orders.c.order_id.in_(chunk))
-            .order_by(orders.c.order_id)
-        )
-        conn.execute(lock.with_for_update() if is_postgres(conn) else lock)
-        rows = conn.execute(
-            sa.select(events).where(
-                events.c.location_id == location_id, events.c.aggregate == ORDER, events.c.aggregate_id.in_(chunk)
-            )
-        ).mappings()
-        history: dict[str, list[Event]] = {o: [] for o in chunk}
-        for row in rows:
-            history[str(row["aggregate_id"])].append(_event_of(row))
-        conn.execute(tickets.delete().where(tickets.c.location_id == location_id, tickets.c.order_id.in_(chunk)))
-        order_rows, ticket_rows = [], []
-        for order_id in chunk:
-            state, recalled, applied = fold_order(history[order_id])
-            row: dict[str, Any] = {
-                "k_order": order_id,
-                "created_ms": None,
-                "status": None,
-                "channel": None,
-                "canceled": False,
-                "folded_events": applied,
-            }
-            if state is not None:
-                channel = CHANNEL_OF_MODE.get(state.mode or "", "other")
-                row.update(created_ms=state.created_ms, status=str(state.status), channel=channel)
-                row["canceled"] = state.canceled
-                ticket_rows += [
-                    {
-                        "location_id": location_id,
-                        "order_id": order_id,
-                        "ticket_id": t.id,
-                        "station_id": t.station_id,
-                        "channel": channel,
-                        "status": str(t.status),
-                        "created_ms": t.created_ms,
-                        "bumped_ms": t.completed_ms if t.status is TicketStatus.BUMPED else None,
-                        "recalled": t.id in recalled,
-                    }
-                    for t in state.tickets.values()
-                ]
-            order_rows.append(row)
-        conn.execute(
-            orders.update()
-            .where(orders.c.location_id == location_id, orders.c.order_id == sa.bindparam("k_order"))
-            .values(
-                created_ms=sa.bindparam("created_ms"),
-                status=sa.bindparam("status"),
-                channel=sa.bindparam("channel"),
-                canceled=sa.bindparam("canceled"),
-                folded_events=sa.bindparam("folded_events"),
-            ),
-            order_rows,
-        )
-        if ticket_rows:
-            conn.execute(tickets.insert(), ticket_rows)
+        for t in state.tickets.values()
+    ]
+    courses = []
+    for c in state.courses.values():
+        late = None
+        if c.status is CourseStatus.COMPLETE:
+            if not pacing:
+                pacing.append(location_pacing(sql, location_id))
+            done = c.ready_ms or c.completed_ms or c.updated_ms
+            late = pacing[0].status(state, c, done).delay_minutes
+        courses.append((location_id, order_id, c.number, str(c.status), state.created_ms, c.fired_ms, c.ready_ms, late))
+    return (order_id, state.created_ms, str(state.status), channel, state.canceled, applied), tickets, courses

@@ -85,7 +85,7 @@ td,th{border-bottom:1px solid #ddd;padding:.3rem;text-align:left}
 def page(
     location_id: str,
     window: tuple[str, str],
-    summary: dict[str, int],
+    summary: dict[str, Any],
     by_hour: dict[str, Any],
     by_station: dict[str, Any],
     slow: list[dict[str, Any]],
@@ -114,7 +114,7 @@ def page(
     loc = html.escape(location_id)
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
 <title>Heard report: {loc}</title><style>{STYLE}</style></head>
 <body><h1>Heard report: {loc}</h1>
 <p>{html.escape(window[0])} to {html.escape(window[1])} (UTC). Times are from created to bumped:
@@ -125,14 +125,57 @@ p50 (dark) and p90 (light), in seconds, with the number of tickets.</p>
 <h2>Slowest tickets</h2>{slow_html}
 <h2>Voids and recalls</h2><p>{summary["voided"]} ticket(s) voided, {summary["recalled"]} recalled,
 {summary["canceled"]} order(s) canceled.</p>
-<h2>Course pacing</h2><p class="none">Course pacing figures arrive with the coursing events.</p>
+{pacing_html(summary)}
 </body></html>"""
+
+
+def _figure(value: Any, unit: str = "") -> str:
+    return "–" if value is None else f"{value}{unit}"
+
+
+def pacing_html(summary: dict[str, Any]) -> str:
+    """Course pacing (courses ready on time against the kitchen's own timing), the timing alerts the
+    kitchen clock raised, and table turns: each figure tagged with its JSON name for the browser test."""
+    pacing, alerts, turns = summary["course_pacing"], summary["timing_alerts"], summary["table_turns"]
+    tiles = [
+        ("data-pacing", "adherence_percent", pacing["adherence_percent"], " %", "courses on time"),
+        ("data-pacing", "on_time", pacing["on_time"], "", "on time"),
+        ("data-pacing", "courses_ready", pacing["courses_ready"], "", "courses ready"),
+        ("data-alerts", "warning", alerts["warning"], "", "warning alerts"),
+        ("data-alerts", "critical", alerts["critical"], "", "critical alerts"),
+        ("data-alerts", "blocked", alerts["blocked"], "", "blocked alerts"),
+    ]
+    turn_tiles = [
+        ("data-turns", "turns", turns["turns"], "", "table turns"),
+        ("data-turns", "avg_turn_time_minutes", turns["avg_turn_time_minutes"], " min", "average turn"),
+        ("data-turns", "avg_party_size", turns["avg_party_size"], "", "average party"),
+        ("data-turns", "revenue_per_seat_hour", turns["revenue_per_seat_hour"], "", "revenue per seat-hour"),
+    ]
+
+    def block(items: list[tuple[str, str, Any, str, str]]) -> str:
+        return (
+            '<div class="figures">'
+            + "".join(
+                f'<div class="figure"><b {attr}="{name}" data-value="{"null" if value is None else value}">'
+                f"{html.escape(_figure(value, unit))}</b>{label}</div>"
+                for attr, name, value, unit, label in items
+            )
+            + "</div>"
+        )
+
+    return (
+        "<h2>Course pacing</h2><p>A course is on time when it was ready within a minute of when the kitchen's"
+        " own timing (its course templates' prep times) said it would be.</p>"
+        + block(tiles)
+        + "<h2>Table turns</h2>"
+        + block(turn_tiles)
+    )
 
 
 def unauthorized(message: str) -> str:
     return f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Heard report: credential needed</title><style>{STYLE}</style></head>
+<link rel="icon" href="data:,"><title>Heard report: credential needed</title><style>{STYLE}</style></head>
 <body><h1>A reader credential is needed</h1><p>{html.escape(message)}</p>
 <p>Ask your headquarters administrator for one (<code>heard-hq token --reader</code> prints it), then open
 this page once as <code>?token=&lt;credential&gt;</code>: the browser keeps it in a cookie from then on.</p>

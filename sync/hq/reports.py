@@ -9,7 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from sync.hq.db import orders, origins, tickets
+from daemon.domain.turnover import Turn, turnover
+from sync.hq.db import alerts, courses, orders, origins, tickets, turns
 
 GROUPINGS = ("station", "hour", "channel")
 
@@ -88,8 +89,9 @@ def speed(engine: Engine, location_id: str, from_ms: int, to_ms: int, by: str) -
     return {"by": by, "groups": out}
 
 
-def summary(engine: Engine, location_id: str, from_ms: int, to_ms: int) -> dict[str, int]:
-    """Orders created in [from, to), and the tickets created in it by what became of them."""
+def summary(engine: Engine, location_id: str, from_ms: int, to_ms: int) -> dict[str, Any]:
+    """Orders created in [from, to), the tickets created in it by what became of them, the pacing of
+    those orders' courses, the timing alerts raised and the table turns ended in it."""
     with engine.connect() as conn:
         order_row = conn.execute(
             sa.select(
@@ -105,6 +107,40 @@ def summary(engine: Engine, location_id: str, from_ms: int, to_ms: int) -> dict[
                 sa.func.coalesce(sa.func.sum(sa.case((tickets.c.status == "voided", 1), else_=0)), 0),
             ).where(tickets.c.location_id == location_id, tickets.c.created_ms >= from_ms, tickets.c.created_ms < to_ms)
         ).one()
+        course_row = conn.execute(
+            sa.select(
+                sa.func.count(),
+                sa.func.coalesce(sa.func.sum(sa.case((courses.c.late_minutes.is_(None), 1), else_=0)), 0),
+            ).where(
+                courses.c.location_id == location_id,
+                courses.c.order_created_ms >= from_ms,
+                courses.c.order_created_ms < to_ms,
+                courses.c.status == "complete",
+            )
+        ).one()
+        alert_counts = {
+            str(level): int(n)
+            for level, n in conn.execute(
+                sa.select(alerts.c.level, sa.func.count())
+                .where(alerts.c.location_id == location_id, alerts.c.created_ms >= from_ms, alerts.c.created_ms < to_ms)
+                .group_by(alerts.c.level)
+            )
+        }
+        turn_rows = conn.execute(
+            sa.select(
+                turns.c.seated_ms, turns.c.cleared_ms, turns.c.party_size, turns.c.section, turns.c.subtotal
+            ).where(turns.c.location_id == location_id, turns.c.cleared_ms >= from_ms, turns.c.cleared_ms < to_ms)
+        ).all()
+    ready, on_time = int(course_row[0]), int(course_row[1])
+    # The devices' own turnover figures; no floor plan at headquarters, so no occupancy.
+    metrics = turnover(
+        [Turn(int(a), int(b), p, s, float(t) if t is not None else None) for a, b, p, s, t in turn_rows],
+        (),
+        0,
+        from_ms,
+        to_ms - 1,
+        to_ms,
+    )["metrics"]
     return {
         "orders": int(order_row[0]),
         "tickets": int(ticket_row[0]),
@@ -112,4 +148,16 @@ def summary(engine: Engine, location_id: str, from_ms: int, to_ms: int) -> dict[
         "recalled": int(ticket_row[2]),
         "voided": int(ticket_row[3]),
         "canceled": int(order_row[1]),
+        "course_pacing": {
+            "courses_ready": ready,
+            "on_time": on_time,
+            "adherence_percent": round(100 * on_time / ready, 1) if ready else None,
+        },
+        "timing_alerts": {level: alert_counts.get(level, 0) for level in ("warning", "critical", "blocked")},
+        "table_turns": {
+            "turns": metrics["total_turns"],
+            "avg_turn_time_minutes": metrics["avg_turn_time_minutes"],
+            "avg_party_size": metrics["avg_party_size"],
+            "revenue_per_seat_hour": metrics["revenue_per_seat_hour"],
+        },
     }

@@ -21,7 +21,7 @@ import pytest
 import qasync
 from PySide6.QtWidgets import QApplication
 
-from tests.daemon.process import DaemonProcess, until
+from tests.daemon.process import DaemonProcess, free_port, until
 from ui.connection import locate
 from ui.session import KitchenSession
 from ui.sound import Chime
@@ -136,3 +136,54 @@ async def screen_on(daemon: DaemonProcess, mode: str = "station") -> AsyncIterat
         await s.session.stop()
         s.window.close()
         s.window.deleteLater()
+
+
+def hardware_config(path: Path, dead_port: int) -> Path:
+    """A kitchen with the hardware and links the status bar reports on: a network printer and a
+    headquarters that nothing answers at (a port bound to nothing), and a keyboard-wedge bump bar."""
+    path.write_text(
+        f"""
+[[stations]]
+id = "grill"
+name = "Grill"
+printers = ["pass"]
+
+[[stations]]
+id = "fry"
+name = "Fry"
+
+[[routing]]
+station = "fry"
+name_pattern = "fries"
+
+[[routing]]
+station = "grill"
+default = true
+
+[[printers]]
+id = "pass"
+kind = "network"
+host = "127.0.0.1"
+port = {dead_port}
+
+[[bumpbars]]
+id = "wedge"
+kind = "keyboard"
+station = "grill"
+layout = "10-key"
+
+[upstream]
+url = "http://127.0.0.1:{dead_port}"
+token = "not-a-real-credential"
+"""
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def hardware_daemon(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DaemonProcess]:
+    folder = tmp_path_factory.mktemp("ui-hw")
+    config = hardware_config(folder / "heard.toml", free_port())
+    daemon = DaemonProcess(folder / "data", env={"HEARD_CONFIG": str(config)}).start()
+    yield daemon
+    daemon.stop()

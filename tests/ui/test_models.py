@@ -96,3 +96,17 @@ def test_station_progress_counts_live_items_per_station(qapp: Any) -> None:
     assert station_progress(orders.get("o1") or {})["fry"] == (1, 1)
     orders.apply_order({**order, "status": "served"})
     assert orders.get("o1") is None and orders.rowCount() == 0
+
+
+def test_a_priority_change_moves_one_ticket_and_keeps_the_rest_in_place(qapp: Any) -> None:
+    model = StationTickets("grill")
+    model.replace_all([ticket(n) for n in range(5)])
+    moved: list[str] = []
+    model.rowsInserted.connect(lambda _parent, first, _last: moved.append(model.tickets[first]["id"]))
+    model.apply_ticket(ticket(3, priority="urgent"))
+    assert [t["id"] for t in model.tickets] == ["t3", "t0", "t1", "t2", "t4"] and moved == ["t3"]
+    model.apply_ticket(ticket(3))  # back to normal: back to its place among the oldest first
+    assert [t["id"] for t in model.tickets] == ["t0", "t1", "t2", "t3", "t4"]
+    same = ticket(1, items=[])  # a change that keeps its place: the row is replaced where it is
+    model.apply_ticket(same)
+    assert model.tickets[1] is same and model.all_day() == [("Hamburger", 8)]

@@ -1,7 +1,8 @@
 """What the status bar shows: the daemon link, peers, printers, headquarters sync lag, clock offset.
 
-Each field is what the API exposes today; a part whose issue has not landed is a seam that says
-"not available yet" rather than a blank, so the bar is never silently empty.
+Peers, printers and headquarters are read from the daemon's APIs (ui/status_poll.py) and summed up by
+ui/models/health.py; until the first answer a part says it is asking, never a blank, so the bar is never
+silently empty.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, Signal
 
-NOT_YET = None  # a seam: the API does not expose this part yet
+from ui.models.health import Part
 
 
 @dataclass(frozen=True)
@@ -18,9 +19,9 @@ class Status:
     connected: bool = False
     detail: str = "connecting"
     since_ms: int | None = None  # when the link was lost (None: up, or never up)
-    peers: str | None = NOT_YET
-    printers: str | None = NOT_YET
-    hq_lag: str | None = NOT_YET
+    peers: Part | None = None  # None: not asked yet
+    printers: Part | None = None
+    hq_lag: Part | None = None
     clock_offset_s: float | None = None
 
 

@@ -7,6 +7,7 @@ many it has waiting); bumped tickets move to the recall list, newest first.
 
 from __future__ import annotations
 
+import bisect
 import time
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,11 @@ class StationTickets(QAbstractListModel):
         self.arrived: dict[str, float] = {}  # ticket id → monotonic time it first appeared (the flash, the sound)
         self.new_tickets = 0  # tickets that arrived after the first load (each plays the chime once)
         self.loaded = False  # the first load shows what was already there: nothing flashes
+        # Per ticket id: (the ticket object, what it is derived from it). Tickets are replaced, never changed
+        # in place, so an identity check says whether the cached value still holds; parsing created_at for
+        # 200 tickets at each priority change, or summing their items at each event, was most of an event.
+        self._keys: dict[str, tuple[dict[str, Any], tuple[int, bool, int, int]]] = {}
+        self._counts: dict[str, tuple[dict[str, Any], dict[str, int]]] = {}
 
     # --- Qt model
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
@@ -97,11 +103,13 @@ class StationTickets(QAbstractListModel):
     def all_day(self) -> list[tuple[str, int]]:
         """Item name → quantity still to make on the shown tickets, most first."""
         counts: dict[str, int] = {}
+        cache = self._counts
         for ticket in self._rows:
-            for item in ticket.get("items", ()):
-                if item.get("status") in DONE_ITEM or item.get("is_done") or item.get("flag") in STRUCK:
-                    continue
-                counts[item["name"]] = counts.get(item["name"], 0) + int(item.get("quantity") or 1)
+            cached = cache.get(ticket["id"])
+            if cached is None or cached[0] is not ticket:
+                cached = cache[ticket["id"]] = (ticket, _left_to_make(ticket))
+            for name, qty in cached[1].items():
+                counts[name] = counts.get(name, 0) + qty
         return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
 
     def average_seconds(self, now_ms: int | None = None) -> float | None:
@@ -123,7 +131,10 @@ class StationTickets(QAbstractListModel):
         previous = {t["id"]: t for t in self._rows}
         mine = [previous[t["id"]] if previous.get(t["id"]) == t else t for t in mine]
         self.beginResetModel()
-        self._rows = sorted((t for t in mine if t.get("status") in ACTIVE), key=sort_key)
+        self._rows = sorted((t for t in mine if t.get("status") in ACTIVE), key=self._key)
+        shown = {t["id"] for t in self._rows}
+        self._keys = {k: v for k, v in self._keys.items() if k in shown}  # bounded by what is shown
+        self._counts = {k: v for k, v in self._counts.items() if k in shown}
         self._held = {t["id"]: t for t in mine if t.get("status") == HELD}
         if completed is not None:
             self.bumped = [t for t in completed if t.get("status") == "bumped"][:RECALL_DEPTH]
@@ -146,10 +157,16 @@ class StationTickets(QAbstractListModel):
         if status == HELD:
             self._held[tid] = ticket
         if status in ACTIVE:
-            if row is not None:
-                self._rows[row] = ticket
-                # A priority change may move it; reordering a few hundred rows is cheaper than a reset's repaint
-                self._resort()
+            if row is not None and self._key(self._rows[row]) == self._key(ticket):
+                self._rows[row] = ticket  # its place is the same: one row changed
+                index = self.index(row)
+                self.dataChanged.emit(index, index, [TICKET_ROLE])
+            elif row is not None:
+                # A priority change moves it: out of its place and into its new one (the others keep theirs)
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._rows[row]
+                self.endRemoveRows()
+                self._insert(ticket)
             else:
                 if tid not in self.arrived:
                     self.arrived[tid] = time.monotonic()
@@ -159,6 +176,8 @@ class StationTickets(QAbstractListModel):
             self.beginRemoveRows(QModelIndex(), row, row)
             del self._rows[row]
             self.endRemoveRows()
+            self._keys.pop(tid, None)
+            self._counts.pop(tid, None)
         if status == "bumped":
             self.bumped = [ticket] + [t for t in self.bumped if t["id"] != tid][: RECALL_DEPTH - 1]
         elif status in ACTIVE:
@@ -195,19 +214,23 @@ class StationTickets(QAbstractListModel):
             self.stale = stale
             self.changed.emit()
 
+    def _key(self, ticket: dict[str, Any]) -> tuple[int, bool, int, int]:
+        cached = self._keys.get(ticket["id"])
+        if cached is None or cached[0] is not ticket:
+            cached = self._keys[ticket["id"]] = (ticket, sort_key(ticket))
+        return cached[1]
+
     def _insert(self, ticket: dict[str, Any]) -> None:
-        key = sort_key(ticket)
-        row = next((i for i, t in enumerate(self._rows) if sort_key(t) > key), len(self._rows))
+        row = bisect.bisect_right(self._rows, self._key(ticket), key=self._key)
         self.beginInsertRows(QModelIndex(), row, row)
         self._rows.insert(row, ticket)
         self.endInsertRows()
 
-    def _resort(self) -> None:
-        order = sorted(self._rows, key=sort_key)
-        if [t["id"] for t in order] != [t["id"] for t in self._rows]:
-            self.layoutAboutToBeChanged.emit()
-            self._rows = order
-            self.layoutChanged.emit()
-        else:
-            self._rows = order
-            self.dataChanged.emit(self.index(0), self.index(len(self._rows) - 1), [TICKET_ROLE])
+
+def _left_to_make(ticket: dict[str, Any]) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for item in ticket.get("items", ()):
+        if item.get("status") in DONE_ITEM or item.get("is_done") or item.get("flag") in STRUCK:
+            continue
+        counts[item["name"]] = counts.get(item["name"], 0) + int(item.get("quantity") or 1)
+    return counts

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ui.keys import spec_of
 from ui.session import KitchenSession
 from ui.texts import tr
 from ui.views.pin_pad import PinPad
@@ -29,8 +31,13 @@ class StationScreen(QWidget):
         self.grid.bump.connect(lambda t: session.bump(station_id, t["order_id"]))
         self.grid.item_done.connect(lambda _t, item: session.mark_item_done(item))
         self.grid.action.connect(self._action)
-        self.grid.selection_changed.connect(self.refresh)
-        self.model.changed.connect(self.refresh)
+        self.grid.selection_changed.connect(self.refresh_soon)
+        self.model.changed.connect(self.refresh_soon)
+        self._refresh_pending = False
+        # Bump bars: a wedge bar's keys go to the daemon, and the highlight is the daemon's selection
+        self.grid.forward_key = self._forward_key
+        session.bars.selections.changed.connect(self._follow)
+        session.bars.selections.refused.connect(self._refused)
 
         side = QWidget()
         side.setFixedWidth(SIDE_PX)
@@ -86,6 +93,24 @@ class StationScreen(QWidget):
         layout.addWidget(side)
         self.refresh()
 
+    def _forward_key(self, event: QKeyEvent) -> bool:
+        """Hand the key to the daemon when this station has a keyboard-wedge bar; False: the screen's keys."""
+        if self.station_id not in self.session.bars.selections.wedge_bars:
+            return False
+        if event.isAutoRepeat():
+            return True  # a held key does not repeat (docs/bumpbars.md): only the press counts
+        spec = spec_of(event)
+        return spec is not None and self.session.bars.forward(self.station_id, spec)
+
+    def _follow(self, station_id: str) -> None:
+        selection = self.session.bars.selections.get(station_id)
+        if station_id == self.station_id and selection is not None:
+            self.grid.follow(selection.get("ticket_id"), selection.get("item_id"))
+
+    def _refused(self, station_id: str, error: str) -> None:
+        if station_id == self.station_id:
+            self.message.setText(tr("bar.refused", error=error))
+
     def _button(self, text: str, slot: Any) -> QPushButton:
         button = QPushButton(text)
         button.setMinimumHeight(BUTTON_PX)
@@ -128,7 +153,14 @@ class StationScreen(QWidget):
             self.session.void_with_pin(self.station_id, self._void_order, pin)
             self._void_order = None
 
+    def refresh_soon(self) -> None:
+        """Changes that arrive in one loop turn share one refresh of the side panel."""
+        if not self._refresh_pending:
+            self._refresh_pending = True
+            QTimer.singleShot(0, self.refresh)
+
     def refresh(self) -> None:
+        self._refresh_pending = False
         name = self.session.station_names.get(self.station_id, self.station_id)
         held = sum(self.model.held_counts().values())
         self.title.setText(f"{name} · {len(self.model.tickets)}" + (f"  {tr('side.held', n=held)}" if held else ""))

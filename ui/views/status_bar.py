@@ -1,7 +1,8 @@
 """The status bar and the connection banner: never a silent failure.
 
-The bar always shows the daemon link, peers, printers, headquarters sync lag and clock offset; a part the API
-does not expose yet says so. The banner appears the moment the link drops and stays until it is back.
+The bar always shows the daemon link, peers, printers, headquarters sync lag and clock offset; a part that
+needs attention is marked ⚠ and coloured, a part this screen may not read says so. The banner appears the
+moment the link drops and stays until it is back.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QWidget
 
+from ui.models.health import Part
 from ui.models.status import StatusModel
 from ui.texts import tr
 from ui.views.theme import Theme
@@ -25,23 +27,34 @@ class StatusBar(QWidget):
         self.setStyleSheet(f"background: {theme.bar}; color: {theme.bar_text};")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(10, 4, 10, 4)
+        layout.setSpacing(28)  # five parts told apart at a glance
         self.labels = {k: QLabel() for k in ("daemon", "peers", "printers", "hq", "clock")}
         for label in self.labels.values():
             label.setFont(theme.font(16))
             layout.addWidget(label)
         layout.addStretch(1)
+        self._warn_style = f"color: {theme.stale}; font-weight: bold;"
+        self._stale_style = f"color: {theme.muted};"
         model.changed.connect(self.refresh)
         self.refresh()
 
     def refresh(self) -> None:
         s = self.model.status
-        not_yet = tr("status.not_yet")
         daemon = tr("status.connected") if s.connected else tr("status.disconnected", detail=s.detail)
         self.labels["daemon"].setText(("● " if s.connected else "✖ ") + daemon)
-        self.labels["daemon"].setStyleSheet("" if s.connected else f"color: {self.theme.stale}; font-weight: bold;")
-        self.labels["peers"].setText(tr("status.peers", v=s.peers or not_yet))
-        self.labels["printers"].setText(tr("status.printers", v=s.printers or not_yet))
-        self.labels["hq"].setText(tr("status.hq", v=s.hq_lag or not_yet))
+        self.labels["daemon"].setStyleSheet("" if s.connected else self._warn_style)
+        asking = Part(tr("status.asking"))
+        for key, text, part in (
+            ("peers", "status.peers", s.peers),
+            ("printers", "status.printers", s.printers),
+            ("hq", "status.hq", s.hq_lag),
+        ):
+            part = part or asking
+            self.labels[key].setText(tr(text, v=part.shown))
+            # Greyed while the link is down: the last answer, not the present (and ⚠ says a warning in words)
+            self.labels[key].setStyleSheet(
+                self._warn_style if part.warn and s.connected else ("" if s.connected else self._stale_style)
+            )
         offset = "—" if s.clock_offset_s is None else f"{s.clock_offset_s:+.0f} s"
         warn = s.clock_offset_s is not None and abs(s.clock_offset_s) > 2
         self.labels["clock"].setText(tr("status.clock", v=offset) + (" ⚠" if warn else ""))

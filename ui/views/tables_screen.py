@@ -1,8 +1,7 @@
 """The tables screen: the floor plan from the tables API (shared/seeds/tables-api.txt), each table drawn at its
 position, coloured **and labelled** by status; tap a table, then a status, to change it.
 
-The daemon's side is issue 17. Until the daemon serves the API the screen is a seam that says so in words
-rather than an empty floor.
+A daemon that does not serve the tables API gets a screen that says so in words rather than an empty floor.
 """
 
 from __future__ import annotations
@@ -119,14 +118,21 @@ class TablesScreen(QWidget):
             self.buttons[status] = button
         self.controls = QWidget()
         self.controls.setLayout(row)
+        self.message = QLabel()  # a refused change is said here, in words (never silent)
+        self.message.setFont(theme.font(17))
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {theme.stale};")
+        session.on_error = self.message.setText
         layout.addWidget(title)
         layout.addWidget(self.notice, 1)
         layout.addWidget(self.plan, 1)
+        layout.addWidget(self.message)
         layout.addWidget(self.controls)
         session.tables.changed.connect(self.refresh)
         self.refresh()
 
     def _set(self, status: str) -> None:
+        self.message.clear()
         if self.plan.selected_id is not None:
             self.session.set_table_status(self.plan.selected_id, status)
 

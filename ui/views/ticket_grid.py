@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from PySide6.QtCore import QPoint, QRect, Qt, QTimer, Signal
@@ -20,22 +22,20 @@ from PySide6.QtWidgets import QWidget
 from ui.models.orders import KitchenOrders, station_progress
 from ui.models.tickets import StationTickets
 from ui.texts import tr
-from ui.views.theme import Theme
+from ui.views.kinetic import KineticPager
+from ui.views.theme import Theme, TimerState
 from ui.views.ticket_card import (
     FLASH_SECONDS,
-    HEADER_PX,
     CardLayout,
-    elapsed_seconds,
+    Clocks,
     hit_line,
     layout_card,
-    paint_clock,
     paint_frame,
     render_card,
 )
 
 COLUMN_PX = 320
 GAP = 10
-SWIPE_PX = 80
 
 # Key → action, the default map for a keyboard-wedge bump bar or a keyboard (issue 18 brings configurable maps).
 KEYS: dict[int, str] = {
@@ -64,7 +64,7 @@ class Placed:
     h: int
     index: int  # in the model's order
 
-    @property
+    @cached_property
     def rect(self) -> QRect:
         return QRect(self.x, self.y, self.w, self.h)
 
@@ -98,11 +98,13 @@ class TicketGrid(QWidget):
         self._dirty = True
         self._scheduled = False
         self._shown: dict[str, tuple[Any, ...]] = {}  # ticket id → its look when last painted
-        self._pressed_at: QPoint | None = None
         self._progress: dict[str, tuple[dict[str, Any], tuple[tuple[str, int, int], ...]]] = {}
         self.frames = 0  # painted frames (the benchmark and tests read it)
         self.painted_ids: list[str] = []  # ticket ids on the last painted frame (the "seen" acknowledgement)
+        self.painted_pairs: list[tuple[str, str]] = []  # (ticket id, order id) of the same
         self.on_painted: list[Any] = []
+        # A key is first offered here (the station hands a wedge bar's keys to the daemon): True = taken
+        self.forward_key: Callable[[QKeyEvent], bool] | None = None
         self._layouts: dict[str, tuple[tuple[Any, ...], CardLayout]] = {}
         self._pixmaps: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
         # What each relayout and paint cost (the benchmark reads them; bounded so a long shift grows nothing)
@@ -113,6 +115,11 @@ class TicketGrid(QWidget):
         self.setMinimumSize(400, 300)
         model.changed.connect(self.relayout)
         orders.changed.connect(self.relayout)
+        self.clocks = Clocks(theme)
+        self.pager = KineticPager(
+            self, lambda step: 0 <= self.page + step < len(self.pages), lambda step: self.set_page(self.page + step)
+        )
+        self._states: dict[str, str] = {}  # ticket id → its timer state when last painted (a tick may change it)
         self._tick = QTimer(self)
         self._tick.timeout.connect(self._tick_clocks)  # one timer drives every card's clock
         self._tick.start(1000)
@@ -154,13 +161,22 @@ class TicketGrid(QWidget):
         return (placed.card.serial, placed.x, placed.y, placed.w, placed.h, tid == self.selected_id, self.model.stale)
 
     def _tick_clocks(self) -> None:
-        """Once a second: repaint only the cards' headers (the clock, and the colour when a threshold passes)."""
-        header = round(HEADER_PX * self.theme.font_scale)
-        region = QRegion()
-        for placed in self.pages[self.page] if self.pages else []:
-            region += QRect(placed.x, placed.y, placed.w, header)
+        """Once a second: repaint only the cards' clocks, or a whole card whose timer changed colour."""
+        region = self.tick_region()
         if not region.isEmpty():
             self.update(region)
+
+    def tick_region(self) -> QRegion:
+        """What the clock tick repaints (the benchmark paints it synchronously)."""
+        region = QRegion()
+        now = time.time()
+        for placed in self.pages[self.page] if self.pages else []:
+            state = self.theme.timer_state(placed.card.elapsed(now)).name
+            if self._states.get(placed.card.ticket["id"], state) != state:
+                region += placed.rect
+            else:
+                region += self.clocks.area(placed.rect)
+        return region
 
     @property
     def pages(self) -> list[list[Placed]]:
@@ -180,28 +196,39 @@ class TicketGrid(QWidget):
         pages: list[list[Placed]] = [[]]
         col, y = 0, 0
         layouts: dict[str, tuple[tuple[Any, ...], CardLayout]] = {}
+        previous = self._layouts
+        progress = self._progress
+        orders_get = self.orders.get
+        selected_id, selected_item = self.selected_id, self.selected_item
+        page = pages[-1]
+        step = col_w + GAP
         for index, ticket in enumerate(tickets):
-            selected_item = self.selected_item if ticket["id"] == self.selected_id else None
-            markers = self._markers(ticket)
-            held = held_counts.get(ticket["order_id"], 0)
-            # A card is laid out again only when something it shows changed (tickets are never changed in place)
-            key = (id(ticket), markers, held, selected_item)
-            cached = self._layouts.get(ticket["id"])
-            if cached is not None and cached[0] == key and cached[1].ticket is ticket:
+            tid, order_id = ticket["id"], ticket["order_id"]
+            # The other stations' markers, cached by the order's identity (orders are replaced, never changed)
+            seen = progress.get(order_id)
+            markers = seen[1] if seen is not None and seen[0] is orders_get(order_id) else self._markers(ticket)
+            # A card is laid out again only when something it shows changed (tickets are never changed in
+            # place; a tuple compares its items by identity first, so an unchanged ticket costs no dict compare)
+            key = (ticket, markers, held_counts.get(order_id, 0), selected_item if tid == selected_id else None)
+            cached = previous.get(tid)
+            if cached is not None and cached[0] == key:
+                layouts[tid] = cached
                 card = cached[1]
             else:
-                card = layout_card(ticket, self.theme, markers, held, selected_item)
-            layouts[ticket["id"]] = (key, card)
-            h = min(card.height, height)
+                card = layout_card(ticket, self.theme, markers, key[2], key[3])
+                layouts[tid] = (key, card)
+            h = card.height if card.height < height else height
             if y > 0 and y + h > height:
                 col, y = col + 1, 0
             if col >= columns:
-                pages.append([])
+                page = []
+                pages.append(page)
                 col, y = 0, 0
-            pages[-1].append(Placed(card, col * (col_w + GAP), y, col_w, h, index))
+            page.append(Placed(card, col * step, y, col_w, h, index))
             y += h + GAP
         self._pages = pages
         self._layouts = layouts
+        self._states = {tid: state for tid, state in self._states.items() if tid in layouts}  # bounded
         ids = [t["id"] for t in tickets]
         if self.selected_id not in ids:
             self.selected_id = ids[0] if ids else None
@@ -230,54 +257,108 @@ class TicketGrid(QWidget):
 
     # --- painting
     def paintEvent(self, event: QPaintEvent) -> None:
+        """Draw what the region asks for and nothing more: each card's cached pixmap only where the region
+        meets it (the 1 Hz tick asks for the clocks), its clock and frame, and the background only where no
+        card covers it. Blits stay small, so they run inline rather than on Qt's painting thread pool."""
         started = time.perf_counter()
         painter = QPainter(self)
+        if self.pager.offset:
+            self._paint_moving(painter)
+            painter.end()
+            self.frames += 1
+            return
         region = event.region()
-        for rect in region:
-            painter.fillRect(rect, QColor(self.theme.background))
         pages = self.pages  # lays out first if anything changed
         now = time.time()
         mono = time.monotonic()
         page = pages[self.page] if pages else []
         flashing = False
+        theme = self.theme
+        covered = QRegion()
+        painted: list[tuple[QRect, float, TimerState, bool, bool]] = []
+        states = self._states
         pixmaps: dict[str, tuple[tuple[Any, ...], QPixmap]] = {}
         for placed in page:
-            tid = placed.card.ticket["id"]
-            if tid in self._pixmaps:
-                pixmaps[tid] = self._pixmaps[tid]
-            if not region.intersects(placed.rect):
+            card = placed.card
+            tid = card.ticket["id"]
+            rect = placed.rect
+            if not region.intersects(rect):
+                if tid in self._pixmaps:
+                    pixmaps[tid] = self._pixmaps[tid]
                 continue  # not part of this repaint: its pixels are still right
             arrived = self.model.arrived.get(tid)
             flash = arrived is not None and mono - arrived < FLASH_SECONDS
             flashing = flashing or flash
-            seconds = elapsed_seconds(placed.card.ticket, now)
-            state = self.theme.timer_state(seconds)
-            rect = placed.rect
-            key = (placed.card.serial, rect.width(), rect.height(), state.name, self.model.stale)
-            cached = self._pixmaps.get(tid)
-            if cached is None or cached[0] != key:
-                cached = (
-                    key,
-                    render_card(placed.card, self.theme, rect.width(), rect.height(), state, self.model.stale),
-                )
-            pixmaps[tid] = cached
-            painter.drawPixmap(rect.topLeft(), cached[1])
-            paint_clock(painter, rect, placed.card, self.theme, seconds)
-            paint_frame(painter, rect, self.theme, selected=tid == self.selected_id, flash=flash)
+            seconds = card.elapsed(now)
+            state = theme.timer_state(seconds)
+            pixmap = self._pixmap(placed, state)
+            pixmaps[tid] = self._pixmaps[tid]
+            for part in region.intersected(rect):
+                painter.drawPixmap(part.topLeft(), pixmap, part.translated(-placed.x, -placed.y))
+            painted.append((rect, seconds, state, tid == self.selected_id, flash))
+            states[tid] = state.name
+            covered += rect
+        self.clocks.begin(painter)
+        for rect, seconds, state, _, _ in painted:
+            self.clocks.draw(painter, rect, seconds, state)
+        for rect, _, _, selected, flash in painted:
+            paint_frame(painter, rect, theme, selected=selected, flash=flash)
+        background = QColor(theme.background)
+        for part in region.subtracted(covered):
+            painter.fillRect(part, background)
         self._pixmaps = pixmaps  # only this page's cards are kept
         if not page:
-            painter.setPen(QColor(self.theme.muted))
-            painter.setFont(self.theme.font(30, bold=True))
+            painter.setPen(QColor(theme.muted))
+            painter.setFont(theme.font(30, bold=True))
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, tr("empty.station"))
         painter.end()
         self.frames += 1
         self.paint_ms.append((time.perf_counter() - started) * 1000)
-        self.painted_ids = [p.card.ticket["id"] for p in page]
         self._shown = {p.card.ticket["id"]: self._look(p) for p in page}
+        shown = list(self._shown)
+        if shown != self.painted_ids:
+            self.painted_ids = shown
+            self.painted_pairs = [(p.card.ticket["id"], p.card.ticket["order_id"]) for p in page]
         for callback in self.on_painted:
             callback(self)
         if flashing:
             QTimer.singleShot(int(FLASH_SECONDS * 1000), self.update)  # end the flash: once, not blinking
+
+    def _pixmap(self, placed: Placed, state: TimerState) -> QPixmap:
+        """The card drawn but for its clock, redrawn when its layout, size, timer colour or staleness changes."""
+        card, stale = placed.card, self.model.stale
+        key = (card.serial, placed.w, placed.h, state.name, stale)
+        cached = self._pixmaps.get(card.ticket["id"])
+        if cached is None or cached[0] != key:
+            cached = self._pixmaps[card.ticket["id"]] = (
+                key,
+                render_card(card, self.theme, placed.w, placed.h, state, stale),
+            )
+        return cached[1]
+
+    def _paint_moving(self, painter: QPainter) -> None:
+        """A frame of a page being dragged or settling: this page shifted, and the one it moves toward."""
+        dx = round(self.pager.offset)
+        width = self.width()
+        painter.fillRect(self.rect(), QColor(self.theme.background))
+        pages = self.pages
+        now = time.time()
+        toward = self.page + (1 if dx < 0 else -1)
+        shown: list[tuple[QRect, float, TimerState]] = []
+        for number, shift in ((self.page, dx), (toward, dx + (width if dx < 0 else -width))):
+            if not 0 <= number < len(pages):
+                continue
+            for placed in pages[number]:
+                rect = placed.rect.translated(shift, 0)
+                if rect.right() < 0 or rect.left() > width:
+                    continue
+                seconds = placed.card.elapsed(now)
+                state = self.theme.timer_state(seconds)
+                painter.drawPixmap(rect.topLeft(), self._pixmap(placed, state))
+                shown.append((rect, seconds, state))
+        self.clocks.begin(painter)
+        for rect, seconds, state in shown:
+            self.clocks.draw(painter, rect, seconds, state)
 
     # --- paging
     def off_screen(self) -> tuple[int, int]:
@@ -346,7 +427,23 @@ class TicketGrid(QWidget):
         elif action in ("start", "priority") and ticket is not None:
             self.action.emit(action, ticket)
 
+    def follow(self, ticket_id: str | None, item_id: str | None) -> None:
+        """Draw the daemon's bump-bar selection: that ticket (and item) highlighted, on the page it is on."""
+        ticket = next((t for t in self.model.tickets if t["id"] == ticket_id), None)
+        if ticket is None:
+            return  # not in this screen's list yet: the re-read after the tickets change brings it
+        items = ticket.get("items", ())
+        item = next((i for i, it in enumerate(items) if item_id and it.get("item_id") == item_id), None)
+        self._select(ticket_id, item)
+        for number, page in enumerate(self.pages):
+            if any(p.card.ticket["id"] == ticket_id for p in page) and number != self.page:
+                self.page = number
+                self.selection_changed.emit()
+                self.update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
+        if self.forward_key is not None and self.forward_key(event):
+            return
         key = event.key()
         if Qt.Key.Key_1 <= key <= Qt.Key.Key_9:
             self.select_number(key - Qt.Key.Key_0)
@@ -361,16 +458,15 @@ class TicketGrid(QWidget):
         return next((p for p in page if p.rect.contains(point)), None)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        self._pressed_at = event.position().toPoint()
+        self.pager.press(event.position(), event.timestamp())
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        self.pager.move(event.position(), event.timestamp())
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        if self.pager.release(event.position(), event.timestamp()):
+            return  # a drag turns the page (or springs back); it never bumps
         point = event.position().toPoint()
-        start, self._pressed_at = self._pressed_at, None
-        if start is not None:
-            dx, dy = point.x() - start.x(), point.y() - start.y()
-            if abs(dx) > SWIPE_PX and abs(dx) > 2 * abs(dy):  # a swipe turns the page; it never bumps
-                self.set_page(self.page + (1 if dx < 0 else -1))
-                return
         placed = self.card_at(point)
         if placed is None:
             return

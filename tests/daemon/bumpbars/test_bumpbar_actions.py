@@ -13,6 +13,7 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient
 
+from daemon.api.context import CONFIG
 from daemon.app import build_app
 from daemon.bumpbars.runtime import BUMPBARS
 from daemon.config import BumpBarConfig, Config
@@ -194,3 +195,32 @@ async def _until_async(check: Callable[[], Any], what: str, timeout: float = 5.0
         if time.monotonic() > deadline:
             raise AssertionError(f"not within {timeout} s: {what}")
         await asyncio.sleep(0.02)  # polling a condition with a deadline
+
+
+async def test_each_action_sends_the_selection_to_the_kitchen_channel(
+    aiohttp_client: Callable[..., Any],
+    config: Config,
+    clock: ManualClock,
+    chef: dict[str, str],
+    pos_for: Callable[[TestClient], dict[str, str]],
+) -> None:
+    """A bar the daemon reads moves the highlight on the screens: each action is followed by a `selection`
+    message (no cursor: it is not an event of the log) on the kitchen channel."""
+    client = await _client(aiohttp_client, config, clock)
+    await _orders(client, pos_for(client), clock, "A", "B")
+    location = client.app[CONFIG].location.location_id
+    async with client.ws_connect("/api/v1/ws", headers=chef) as ws:
+        welcome = await ws.receive_json(timeout=5)
+        await ws.send_json({"type": "subscribe", "channel": f"branch:{location}:kitchen", "cursor": welcome["cursor"]})
+        assert (await ws.receive_json(timeout=5))["type"] == "subscribed"
+        for action in ("next", "bump"):
+            resp = await client.post("/api/v1/kds/stations/grill/actions", json={"action": action}, headers=chef)
+            assert resp.status == 200
+        selections = []
+        while len(selections) < 2:
+            message = await ws.receive_json(timeout=5)
+            if message["type"] == "selection":
+                selections.append(message)
+    assert [(m["data"]["last_action"], m["data"]["order_id"]) for m in selections] == [("next", "B"), ("bump", "A")]
+    assert selections[0]["channel"] == f"branch:{location}:kitchen" and "cursor" not in selections[0]
+    assert selections[1]["data"]["version"] == selections[0]["data"]["version"] + 1

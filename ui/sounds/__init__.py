@@ -1,0 +1,1 @@
+"""The screen's sounds, and the script that synthesises them."""
