@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 DATA   ?= .heard
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-year screenshots clean postgres chromium
+.PHONY: run test lint bench bench-year screenshots clean postgres chromium package package-lint package-test
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV) || { apt-get update && apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
@@ -27,7 +27,7 @@ run: $(STAMP)
 	$(BIN)/heard-ui --data-dir $(DATA) || wait $$daemon
 
 lint: $(STAMP)
-	$(BIN)/ruff check daemon ui drivers sync tests bench
+	$(BIN)/ruff check daemon ui drivers sync tests bench packaging
 	$(BIN)/mypy daemon/domain
 
 # Two workers: most of a test's time is waiting (daemons starting, deadlines, backoffs), so two workers on
@@ -63,6 +63,20 @@ bench: $(STAMP)
 	$(BIN)/python -m bench.replication
 	$(BIN)/python -m bench.ui_repaint
 
+# The Debian package for a kitchen device (docs/deploy.md): dist/heard_<version>_<arch>.deb, a venv at
+# /opt/heard, the systemd units, udev rules, /etc/heard/heard.toml. Build it on the device's Debian release.
+package: $(STAMP)
+	$(BIN)/python packaging/build.py
+
+# tests/packaging on the full package (make test builds one without PySide6, to stay within its budget).
+package-test: $(STAMP)
+	HEARD_PACKAGE_FULL=1 $(BIN)/pytest tests/packaging
+
+# lintian on it (4 to 5 minutes: too slow for make test); packaging/lintian/heard says why each override is.
+package-lint: package
+	@command -v lintian >/dev/null 2>&1 || { apt-get update && apt-get install -y lintian; }
+	lintian --fail-on error,warning --tag-display-limit 0 dist/heard_$$($(BIN)/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')_$$(dpkg --print-architecture).deb
+
 screenshots: $(STAMP)
 	$(BIN)/python -m ui.screenshots
 
@@ -70,4 +84,4 @@ bench-year: $(STAMP)
 	$(BIN)/python -m bench.memory
 
 clean:
-	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache build dist
