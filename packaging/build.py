@@ -153,8 +153,11 @@ def build(
 
 
 def quiet(command: list[str]) -> None:
-    """Run a command; its output (pip's warnings about the machine's indexes) only when it fails."""
-    result = subprocess.run(command, capture_output=True, text=True)
+    """Run a command; its output (pip's warnings about the machine's indexes) only when it fails. Without
+    PYTHONPATH: one naming the checkout (the tests set it, to import daemon.config here) shows pip the
+    checkout's heard.egg-info from `pip install -e`, and pip then takes heard as installed and skips it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    result = subprocess.run(command, capture_output=True, text=True, env=env)
     if result.returncode != 0:
         sys.stderr.write(result.stdout + result.stderr)
         raise SystemExit(f"packaging: {' '.join(command[:4])} ... failed ({result.returncode})")
