@@ -134,12 +134,11 @@ class SafetyNet:
         return due
 
     def _chits(self, order: Order, ticket: Ticket) -> list[Effect]:
-        printers, station = self._printing.printers_of(ticket.station_id)
-        if printers or self._fallback is None:
+        own, station = self._printing.printers_of(ticket.station_id)
+        if own or self._fallback is None:
             return []  # its own printers printed it when it arrived
-        printers = [self._fallback]
         payload = chit("unseen", order, ticket, station, self._now_ms())
-        return [effect(p, f"unseen:{ticket.id}", payload) for p in printers]
+        return [effect(self._fallback, f"unseen:{ticket.id}", payload)]
 
 
 def _reached(order: Order, ticket: Ticket) -> int:

@@ -245,6 +245,9 @@ class Store:
         what the kitchen clock visits every second, from an index, instead of every open order."""
         return self._orders.paced()
 
+    def paced_among(self, order_ids: Iterable[str]) -> list[Order]:
+        return self._orders.paced_among(order_ids)
+
     def orders_by_id(self) -> Mapping[str, Order]:
         """Every order held in memory, by id: the clock's lookup for the orders a table sync names."""
         return self._orders.by_id()
