@@ -33,9 +33,22 @@ def chit(
     at_ms: int,
     items: Iterable[dict[str, Any]] | None = None,
     marks: Iterable[str] = (),
+    item_chits: dict[str, dict[str, Any]] | None = None,
 ) -> dict[str, Any]:
     """The chit of one ticket. `items` defaults to the ticket's items (deleted and voided ones included,
-    shown as such: a cook who saw them must see them struck)."""
+    shown as such: a cook who saw them must see them struck). `item_chits` (item id → its line) shares
+    the lines between the chits of one write: expo's chit repeats every station's items. A line is
+    never changed once made, so sharing it is safe."""
+    if items is None:
+        if item_chits is None:
+            items = [item_chit(i) for i in order.items_of(ticket)]
+        else:
+            items = []
+            for i in order.items_of(ticket):
+                line = item_chits.get(i.id)
+                if line is None:
+                    line = item_chits[i.id] = item_chit(i)
+                items.append(line)
     course = order.courses.get(ticket.course)
     return {
         "chit": kind,
@@ -52,7 +65,7 @@ def chit(
         "priority": ticket.priority.value,
         "order_priority": order.priority,
         "at_ms": at_ms,
-        "items": list(items) if items is not None else [item_chit(i) for i in order.items_of(ticket)],
+        "items": list(items),
         "marks": list(marks),
     }
 

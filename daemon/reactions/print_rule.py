@@ -45,6 +45,7 @@ def make_print_rule(printers_of: PrintersOf) -> Callable[[tuple[str, str], Any, 
 def _chits(before: Order | None, after: Order, events: Sequence[Event], printers_of: PrintersOf) -> Iterable[Effect]:
     last = events[-1]
     at = last.at_ms
+    lines: dict[str, dict[str, Any]] = {}  # item id → its chit line, shared by this write's chits
     for ticket in after.tickets.values():
         if ticket.status is TicketStatus.HELD:
             continue
@@ -60,8 +61,9 @@ def _chits(before: Order | None, after: Order, events: Sequence[Event], printers
             continue
         if not sent_before:
             kind = "fire" if old is not None else "ticket"
+            payload = chit(kind, after, ticket, station, at, item_chits=lines)
             for p in printers:
-                yield effect(p, f"{kind}:{ticket.id}", chit(kind, after, ticket, station, at))
+                yield effect(p, f"{kind}:{ticket.id}", payload)
             continue
         assert before is not None
         changed = _changed_items(before, after, ticket)

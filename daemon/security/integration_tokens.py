@@ -40,9 +40,18 @@ class TokenRecord:
     revoked_at: str | None
 
 
+_HASHED: dict[str, str] = {}  # the tokens seen lately → their hash (a POS sends the same one every request)
+_HASHED_MAX = 256
+
+
 def _hash(token: str) -> str:
     # Tokens carry 256 random bits, so a fast hash is enough: there is nothing to brute-force.
-    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+    found = _HASHED.get(token)
+    if found is None:
+        if len(_HASHED) >= _HASHED_MAX:  # a flood of made-up tokens must not grow it
+            _HASHED.clear()
+        found = _HASHED[token] = hashlib.sha256(token.encode("utf-8")).hexdigest()
+    return found
 
 
 def _now() -> str:

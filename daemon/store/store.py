@@ -89,6 +89,19 @@ def _dumps(value: Any) -> str:
     return orjson.dumps(value).decode()
 
 
+_ACTORS: dict[Actor, str] = {}  # an actor → its JSON: a POS's integration writes event after event
+_ACTORS_MAX = 1024
+
+
+def _actor_json(actor: Actor) -> str:
+    found = _ACTORS.get(actor)
+    if found is None:
+        if len(_ACTORS) >= _ACTORS_MAX:
+            _ACTORS.clear()
+        found = _ACTORS[actor] = _dumps(actor.to_json())
+    return found
+
+
 def wall_clock_ms() -> int:
     return time.time_ns() // 1_000_000
 
@@ -721,7 +734,7 @@ class Store:
             e.aggregate,
             e.aggregate_id,
             _dumps(e.payload),
-            _dumps(e.actor.to_json()),
+            _actor_json(e.actor),
             e.schema,
         )
 

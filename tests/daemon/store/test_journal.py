@@ -113,3 +113,26 @@ async def test_a_refused_writer_refuses_journal_changes(store: Store) -> None:
 
     with pytest.raises(StoreUnavailable):
         await store.journal.done("e")
+
+
+async def test_a_batch_changes_its_pending_effects_by_their_ids(store: Store) -> None:
+    """done_all / retry_all: one statement per batch, on the id index. With the status index SQLite walked
+    every pending effect (a printer's backlog) for each statement; this test holds the plan to the ids."""
+    from daemon.store.journal import _RETRY_ALL, _SETTLE_ALL
+
+    await store.journal.record([Effect(f"e{i}", "print", "kitchen") for i in range(40)])
+    assert await store.journal.drop("e1", "bumped")
+
+    assert await store.journal.retry_all([f"e{i}" for i in range(16)], "sent", next_attempt_ms=5) == 15
+    assert await store.journal.done_all([f"e{i}" for i in range(16)]) == 15
+
+    statuses = {r.effect.id: (r.status, r.attempts) for r in await store.journal.list(kind="print", limit=100)}
+    assert statuses["e0"] == ("done", 2) and statuses["e1"] == ("dropped", 0) and statuses["e16"] == ("pending", 0)
+    conn = sqlite3.connect(store.path)
+    try:
+        for statement in (_SETTLE_ALL, _RETRY_ALL):
+            sql = statement.format(", ".join("?" * 16))
+            plan = conn.execute(f"EXPLAIN QUERY PLAN {sql}", [0] * (sql.count("?"))).fetchall()
+            assert all("status" not in str(step) for step in plan), plan
+    finally:
+        conn.close()
