@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from daemon.domain.model import (
     Course,
     CourseStatus,
@@ -58,9 +60,69 @@ _ITEM_STATUS = {s.value: s for s in ItemStatus}
 _ITEM_FLAG = {f.value: f for f in ItemFlag}
 
 
+# Item's fields under their JSON names (the form item_to_json writes and commands put in events), for
+# msgspec to read an item dict in C. Only where it gives exactly what the Python reading below gives.
+_ITEM_JSON_NAMES = {
+    "line_id": "lineId",
+    "menu_item_id": "menuItemId",
+    "special_instructions": "specialInstructions",
+    "course_label": "courseLabel",
+    "course_hint": "courseStatus",
+    "updated_ms": "updatedMs",
+}
+
+
+def _json_field(f: msgspec.structs.FieldInfo) -> tuple[Any, ...]:
+    """An Item field as the mirror reads it: a missing id or stations is read as the code below reads it
+    (the fold gives the id; no stations is none)."""
+    if f.name == "id":
+        return (f.name, str | None, None)
+    if f.name == "stations":
+        return (f.name, f.type, ())
+    if f.default_factory is not msgspec.NODEFAULT:
+        return (f.name, f.type, msgspec.field(default_factory=f.default_factory))
+    if f.default is msgspec.NODEFAULT:
+        return (f.name, f.type)
+    return (f.name, f.type, f.default)
+
+
+_ItemJson = msgspec.defstruct(
+    "_ItemJson",
+    [_json_field(f) for f in msgspec.structs.fields(Item)],
+    rename=_ITEM_JSON_NAMES,
+    kw_only=True,
+    frozen=True,
+    gc=False,
+)
+_LAST = len(msgspec.structs.fields(Item)) - 1  # updated_ms, the last field (id is the first)
+
+
 def item_from_json(data: Mapping[str, Any], updated_ms: int | None = None, item_id: str | None = None) -> Item:
     """An item from its JSON form; `updated_ms` stamps a new item with its event's time, and
-    `item_id` gives the id the fold derived for it."""
+    `item_id` gives the id the fold derived for it.
+
+    msgspec reads a well-formed dict (every item of every event, on every fold) about four times faster.
+    It is strict where the reading below is liberal (a number for a string, a null for a list, a
+    modifier's quantity 0 read as 1), so anything it refuses or would read differently is read below, as
+    it always was: both give the same Item (a hypothesis test holds them to it)."""
+    fast: Any
+    try:
+        fast = msgspec.convert(data, _ItemJson)
+    except (msgspec.ValidationError, TypeError):
+        fast = None
+    if fast is not None and (item_id is not None or fast.id is not None) and all(m.qty for m in fast.mods):
+        values = msgspec.structs.astuple(fast)
+        if item_id is not None or updated_ms is not None:
+            values = (
+                item_id if item_id is not None else values[0],
+                *values[1:_LAST],
+                updated_ms if updated_ms is not None else values[_LAST],
+            )
+        return Item(*values)
+    return _item_from_json_slowly(data, updated_ms, item_id)
+
+
+def _item_from_json_slowly(data: Mapping[str, Any], updated_ms: int | None, item_id: str | None) -> Item:
     return Item(
         id=item_id if item_id is not None else str(data["id"]),
         name=str(data["name"]),

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import hashlib
+import importlib
 import uuid
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 import msgspec
@@ -35,19 +37,28 @@ def evolve(value: T, **changes: Any) -> T:
 _VARIANT = {c: "89ab"[int(c, 16) & 0x3] for c in "0123456789abcdef"}
 
 
-# id(namespace) → (the namespace, a SHA-1 that has already read its 16 bytes). Keyed by identity: a
-# UUID's own __hash__ is Python code, on every id of every order. The entry holds the namespace, so its id
-# cannot be reused by another object while the entry exists.
-_PRIMED: dict[int, tuple[uuid.UUID, Any]] = {}
+def _builtin_sha1() -> Callable[[bytes], Any]:
+    """CPython's own SHA-1: for a few dozen bytes it beats OpenSSL's, whose context set-up dominates."""
+    try:
+        found: Callable[[bytes], Any] = importlib.import_module("_sha1").sha1
+    except (ImportError, AttributeError):  # an interpreter without it
+        return hashlib.sha1
+    return found
+
+
+_sha1 = _builtin_sha1()
+
+# id(namespace) → (the namespace, its 16 bytes). Keyed by identity: a UUID's own __hash__ and `.bytes` are
+# Python code, on every id of every order. The entry holds the namespace, so its id cannot be reused by
+# another object while the entry exists.
+_BYTES: dict[int, tuple[uuid.UUID, bytes]] = {}
 
 
 def name_uuid(namespace: uuid.UUID, name: str) -> str:
-    """Exactly str(uuid.uuid5(namespace, name)), by string slicing, without UUID objects (5x faster). The
-    namespace's bytes are hashed once: each id copies that state and reads only its own name."""
-    primed = _PRIMED.get(id(namespace))
-    if primed is None or primed[0] is not namespace:
-        primed = _PRIMED[id(namespace)] = (namespace, hashlib.sha1(namespace.bytes))
-    digest = primed[1].copy()
-    digest.update(name.encode("utf-8"))
+    """Exactly str(uuid.uuid5(namespace, name)), by string slicing, without UUID objects (5x faster)."""
+    known = _BYTES.get(id(namespace))
+    if known is None or known[0] is not namespace:
+        known = _BYTES[id(namespace)] = (namespace, namespace.bytes)
+    digest = _sha1(known[1] + name.encode("utf-8"))
     h = digest.hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:32]}"
