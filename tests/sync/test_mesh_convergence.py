@@ -96,10 +96,11 @@ FOUND_HANG = [
 CUT_AS_THE_MESH_STOPS = [("settle",), ("cut", 0, 1)]
 
 
-# Random schedules on every run (no database: a schedule is replayed from the printed example or an
-# @example, not from a local file another machine lacks). Every await is bounded, so a hang fails with
-# where each task waits instead of stalling the suite, and a failure is reported as found (no shrinking:
-# a hanging schedule would cost a minute per shrink step).
+# New random schedules on every developer's run; CI's profile (tests/conftest.py) derandomizes, so a red
+# build means a change broke something. No database: a schedule is replayed from the printed example or an
+# @example, not from a local file another machine lacks. Every await is bounded, so a hang fails with where
+# each task waits instead of stalling the suite, and a failure is reported as found (no shrinking: a
+# hanging schedule would cost a minute per shrink step).
 @settings(
     max_examples=12,
     deadline=None,
