@@ -5,7 +5,8 @@ a byte at a time must not take the descriptors the POS, the screens and the stor
 
 * the number of client connections is capped below the descriptor limit (`connection_cap`);
 * a request's line and headers must arrive within `header_timeout` of its first byte (aiohttp has no such
-  deadline; its `keepalive_timeout` closes a connection idle between requests);
+  deadline; its `keepalive_timeout` closes a connection idle between requests). A sweep a few times
+  per deadline checks it, so a late request is cut within a quarter of the deadline after it passed;
 * at the cap, a new connection makes room by evicting the connection that has waited longest without
   a request being handled (idle or still sending its headers), never one whose request is being handled.
   Refusing the newcomer instead would let a held flood lock the POS and /healthz out until its deadlines
@@ -22,6 +23,7 @@ import contextlib
 import logging
 import socket
 import struct
+import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -75,6 +77,10 @@ class ConnectionGuard:
         self.counts = {"evicted": 0, "refused": 0, "headers_late": 0}  # since start
         self._window = dict.fromkeys(self.counts, 0)  # since the last pressure report
         self._report: asyncio.TimerHandle | None = None
+        # Header deadlines are checked by a sweep over the open connections a few times per deadline, not
+        # by a timer per request (made and cancelled for every request: a cost on every order).
+        self._sweep_every = min(1.0, header_timeout / 4)
+        self._sweeper: asyncio.TimerHandle | None = None
 
     def protocol_factory(self, server: web.Server) -> Callable[[], Connection]:
         return lambda: Connection(self, server)
@@ -106,7 +112,18 @@ class ConnectionGuard:
             self._count("evicted")
         self._open[connection.handler] = connection
         self._waiting[connection] = None
+        if self._sweeper is None:
+            self._sweeper = asyncio.get_running_loop().call_later(self._sweep_every, self._sweep)
         return True
+
+    def _sweep(self) -> None:
+        """Cut the connections whose request headers are late; runs while any connection is open."""
+        now = time.monotonic()
+        for connection in list(self._open.values()):
+            since = connection.waiting_since
+            if since is not None and now - since >= self.header_timeout:
+                self.headers_too_slow(connection)
+        self._sweeper = asyncio.get_running_loop().call_later(self._sweep_every, self._sweep) if self._open else None
 
     def forget(self, connection: Connection) -> None:
         self._open.pop(connection.handler, None)
@@ -124,8 +141,9 @@ class ConnectionGuard:
             reset(connection.transport)
 
     def close(self) -> None:
-        if self._report is not None:
-            self._report.cancel()
+        for timer in (self._report, self._sweeper):
+            if timer is not None:
+                timer.cancel()
         for connection in list(self._open.values()):
             connection.cancel_deadline()
 
@@ -159,7 +177,7 @@ class Connection(asyncio.Protocol):
         self.transport: asyncio.Transport | None = None
         self.admitted = False
         self.handling = 0
-        self._deadline: asyncio.TimerHandle | None = None
+        self.waiting_since: float | None = None  # when the first byte of a request not yet handled came
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -171,17 +189,14 @@ class Connection(asyncio.Protocol):
         self.handler.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
-        # The first byte of a request starts its header deadline; bytes that arrive while a request is
-        # being handled are its body or its WebSocket frames.
-        if self.handling == 0 and self._deadline is None:
-            loop = asyncio.get_running_loop()
-            self._deadline = loop.call_later(self.guard.header_timeout, self.guard.headers_too_slow, self)
+        # The first byte of a request starts its header deadline (the guard's sweep checks it); bytes that
+        # arrive while a request is being handled are its body or its WebSocket frames.
+        if self.handling == 0 and self.waiting_since is None:
+            self.waiting_since = time.monotonic()
         self.handler.data_received(data)
 
     def cancel_deadline(self) -> None:
-        if self._deadline is not None:
-            self._deadline.cancel()
-            self._deadline = None
+        self.waiting_since = None
 
     def eof_received(self) -> bool | None:
         return self.handler.eof_received() if self.admitted else None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -21,7 +22,7 @@ from typing import Any
 from aiohttp import web
 
 from daemon.domain import table_sync, timing_alerts
-from daemon.domain.clock_plan import Fire, Plan, plan
+from daemon.domain.clock_plan import NEVER, Fire, Plan, plan
 from daemon.domain.errors import HeardError
 from daemon.domain.events import ORDER, Actor, Change, Event, OrderEvents
 from daemon.domain.model import CourseStatus, Order
@@ -62,39 +63,53 @@ class KitchenClock:
         self.passes = 0
         self.failures = 0
         self.visited = 0  # orders the last pass looked at (the others were quiet: nothing could be due)
-        # Order id → (the order as last planned, the time before which a pass finds nothing for it). The
-        # identity check means any change of the order (a new state object) makes it planned again.
-        self._quiet: dict[str, tuple[Order, int]] = {}
+        # What a pass visits, rather than every paced order (a rush holds thousands): the orders written
+        # since the last pass, those whose quiet time (the plan's promise) has come, and those the plan
+        # could promise nothing for. New timing makes every paced order planned again.
+        self._written: set[str] = set()
+        self._wakeups: list[tuple[int, str]] = []  # heap of (an order's quiet-until, its id)
+        self._restless: set[str] = set()  # planned every pass: no promise (something due, a table sync)
         self._quiet_pacing: tuple[object, object] | None = None
+        store.subscribe(self._note_written)
 
     def pacing(self) -> Pacing:
         store, loc = self.store, self.location_id
         return Pacing(store.get(TEMPLATES, loc) or EMPTY_BOOK, store.get(TIMING_CONFIG, loc) or DEFAULT_CONFIG)
 
+    def plan_everything_next(self) -> None:
+        """The next pass plans every paced order, as after new timing (the benchmark times that pass)."""
+        self._quiet_pacing = None
+
     def compute(self, now: int) -> Plan:
-        """The pure part of a pass, over the committed state (the benchmark measures this). It visits the
-        orders the store's index says the clock paces, not every open order: most of a busy service is
-        one-course orders already fired, which nothing in a pass can concern."""
+        """The pure part of a pass, over the committed state (the benchmark measures this). It visits only
+        orders the store's index says the clock paces (most of a busy service is one-course orders already
+        fired, which nothing in a pass can concern), and of those only the ones that changed, came to the
+        end of their quiet time or had no promise: what a pass over every paced order would find, at the
+        cost of what changed."""
         store = self.store
         syncs: SyncBook = store.get(TABLE_SYNCS, self.location_id) or EMPTY_SYNCS
         alerts: AlertBook = store.get(TIMING_ALERTS, self.location_id) or EMPTY_ALERTS
         pacing = self.pacing()
+        written, self._written = self._written, set()
         if (pacing.templates, pacing.config) != self._quiet_pacing:  # new timing: every promise is recomputed
-            self._quiet.clear()
             self._quiet_pacing = (pacing.templates, pacing.config)
-        quiet = self._quiet
-        paced = store.orders_the_clock_paces()
-        visit = [o for o in paced if (q := quiet.get(o.id)) is None or q[0] is not o or q[1] <= now]
+            self._wakeups.clear()
+            self._restless.clear()
+            visit = store.orders_the_clock_paces()
+        else:
+            candidates = written | self._restless
+            wakeups = self._wakeups
+            while wakeups and wakeups[0][0] <= now:
+                candidates.add(heapq.heappop(wakeups)[1])
+            self._restless.difference_update(candidates)
+            visit = store.paced_among(candidates)
         due = plan(visit, pacing, syncs, alerts.alerts, now, held=store.orders_by_id())
         for order in visit:
             until = due.quiet_until.get(order.id)
             if until is None:
-                quiet.pop(order.id, None)
-            else:
-                quiet[order.id] = (order, until)
-        if len(quiet) > 2 * len(paced) + 64:  # orders that left the index since they were remembered
-            open_ids = {o.id for o in paced}
-            self._quiet = {oid: q for oid, q in quiet.items() if oid in open_ids}
+                self._restless.add(order.id)
+            elif until < NEVER:
+                heapq.heappush(self._wakeups, (until, order.id))  # an older entry left for it only revisits
         self.visited = len(visit)
         return due
 
@@ -135,6 +150,12 @@ class KitchenClock:
         except HeardError as exc:  # the state moved under us (a person fired it first): nothing to do
             self.failures += 1
             log.warning("kitchen clock write refused kind=%s id=%.80s code=%s", kind, agg_id, exc.code)
+
+    def _note_written(self, events: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
+        """A store listener: every order written (its own fires too) is planned again at the next pass."""
+        for kind, agg_id in states:
+            if kind == ORDER:
+                self._written.add(agg_id)
 
     def on_commit(self, events: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
         """Changes that may make something due now (a first course with no delay, a stagger, new timing)

@@ -26,7 +26,7 @@ from daemon.reactions.chits import chit, item_chit
 from daemon.store.journal import Effect
 
 PRINT = "print"
-PrintersOf = Callable[[str], tuple[list[str], str]]  # station id → (this device's printers there, station name)
+PrintersOf = Callable[[str], tuple[Sequence[str], str]]  # station id → (this device's printers there, station name)
 
 
 def effect(printer: str, cause: str, payload: dict[str, Any]) -> Effect:
@@ -46,13 +46,13 @@ def _chits(before: Order | None, after: Order, events: Sequence[Event], printers
     last = events[-1]
     at = last.at_ms
     for ticket in after.tickets.values():
-        old = before.tickets.get(ticket.id) if before else None
+        if ticket.status is TicketStatus.HELD:
+            continue
         printers, station = printers_of(ticket.station_id)
         if not printers:
             continue
+        old = before.tickets.get(ticket.id) if before else None
         sent_before = old is not None and old.status is not TicketStatus.HELD
-        if ticket.status is TicketStatus.HELD:
-            continue
         if ticket.status is TicketStatus.VOIDED:
             if sent_before and old is not None and old.status is not TicketStatus.VOIDED:
                 for p in printers:

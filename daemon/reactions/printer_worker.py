@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import itertools
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,6 +38,7 @@ IDLE_POLL_SECONDS = 5.0  # status is asked this often when there is nothing to p
 # outage during a rush costs disk, not the daemon's memory.
 MAX_QUEUED = 500
 RESENT = "RESENT - may repeat a chit"
+BATCH = 16  # jobs at the head of the queue printed as one piece of work (see PrinterWorker._attempt)
 # Chits about a ticket's work: pointless once the ticket is bumped or voided. Void and cancel notices,
 # and reprints someone asked for, always print.
 _WORK_CHITS = ("ticket", "fire", "update", "unseen")
@@ -49,6 +51,7 @@ class Job:
     so a long queue costs the daemon little memory."""
 
     id: str
+    seq: int  # creation order in the journal
     created_ms: int
     chit: str
     order_id: str
@@ -63,6 +66,7 @@ class Job:
         keep = chit not in _WORK_CHITS or "REPRINT" in (p.get("marks") or ())
         return cls(
             record.effect.id,
+            record.seq,
             record.created_ms,
             chit,
             str(p.get("order_id")),
@@ -90,7 +94,9 @@ class PrinterWorker:
         self.backup: PrinterWorker | None = None
         self.jobs: collections.deque[Job] = collections.deque()
         self._queued: set[str] = set()
-        self._overflow = 0  # pending jobs known to be in the journal but not in memory
+        self._overflow = 0  # pending jobs in the journal after those in memory (printed after them)
+        self._last_seq = 0  # the journal seq of the newest job queued
+        self._loading = True  # reading the journal (from the start until the first read is done)
         self._wake = asyncio.Event()
         self.online: bool | None = None
         self.paper = "unknown"
@@ -103,20 +109,38 @@ class PrinterWorker:
     # ---- the queue ------------------------------------------------------------------------------------
     def offer(self, record: EffectRecord) -> None:
         """A pending job for this printer (from the journal at start, or newly recorded)."""
-        if record.effect.id in self._queued or record.status != "pending":
+        if record.effect.id in self._queued or record.status != "pending" or record.seq <= self._last_seq:
             return
-        if len(self.jobs) >= MAX_QUEUED:
+        if self._loading or self._overflow or len(self.jobs) >= MAX_QUEUED:
+            # It waits in the journal behind the others and is read back in its turn: jobs print in
+            # creation order however many waited. (Counted even if the read under way finds it too: an
+            # extra read that finds nothing is all that costs.)
             self._overflow += 1
             return
+        self._queue(record)
+
+    def _queue(self, record: EffectRecord) -> None:
         self._queued.add(record.effect.id)
+        self._last_seq = record.seq
         self.jobs.append(Job.of(record))
         self._wake.set()
 
     async def load(self) -> None:
-        """After a restart (or a crash), or when jobs overflowed memory: the journal's pending jobs."""
-        self._overflow = 0
-        for record in await self._store.journal.pending(PRINT, target=self.id):
-            self.offer(record)
+        """At start (after a restart or a crash), and when jobs overflowed memory: the journal's next
+        pending jobs, as many as memory holds, in creation order."""
+        journal = self._store.journal
+        self._loading, self._overflow = True, 0
+        try:
+            room = MAX_QUEUED - len(self.jobs)
+            records = await journal.pending(PRINT, target=self.id, after_seq=self._last_seq, limit=room)
+            for record in records:
+                if record.effect.id not in self._queued:
+                    self._queue(record)
+            # More may wait: how many, for the status page (and so that they are read in their turn).
+            more = await journal.count_pending(PRINT, self.id, self._last_seq) if len(records) == room else 0
+        finally:
+            self._loading = False
+        self._overflow += more
 
     @property
     def waiting(self) -> int:
@@ -138,9 +162,9 @@ class PrinterWorker:
                 except TimeoutError:
                     await self._poll()
                 continue
-            job = self.jobs[0]
+            batch = list(itertools.islice(self.jobs, BATCH))
             try:
-                await self._attempt(job)
+                await self._attempt(batch)
             except PrinterUnavailable as exc:
                 await self._failed(str(exc))
                 await asyncio.sleep(backoff)  # a timer between tries, not synchronisation
@@ -148,38 +172,54 @@ class PrinterWorker:
                 continue
             except Exception:
                 # A bug (or a store that refuses writes) must not kill the printer: log, wait, try again.
-                log.exception("print job failed printer=%s job=%s", self.id, job.id)
+                log.exception("print job failed printer=%s job=%s", self.id, batch[0].id)
                 await asyncio.sleep(BACKOFF_MAX)
                 continue
-            self._forget(job)
+            for job in batch:
+                self._forget(job)
             backoff = BACKOFF_FIRST
 
-    async def _attempt(self, job: Job) -> None:
-        record = await self._store.journal.get(job.id)
-        if record is None or record.status != "pending":
-            return  # settled meanwhile (dropped by a reprint's, or a backup's, reason)
+    async def _attempt(self, batch: list[Job]) -> None:
+        """Print the jobs at the head of the queue, in order, as one piece of work: a status question
+        before and after, the bytes in one send, one durable write of their attempts before and one of
+        their confirmation after. In a quiet kitchen a batch is one chit; in a rush, the chits that
+        queued while the last batch printed (and what a crash or a dead printer leaves unconfirmed is
+        the whole batch, printed again marked RESENT: a possible duplicate, never a lost chit)."""
+        records = await self._store.journal.get_many([job.id for job in batch])
+        # Jobs settled meanwhile (dropped by a reprint's, or a backup's, reason) are left out.
+        jobs = [(job, r) for job in batch if (r := records.get(job.id)) is not None and r.status == "pending"]
+        if not jobs:
+            return
         status = await self._status()
         if not status.online:
             raise PrinterUnavailable("out of paper" if status.paper == "out" else "offline (cover open or error)")
         # Asked after the printer answered, just before the bytes go out: a ticket bumped (or seen) while
         # the status question was on the wire is not printed.
-        reason = await self._unwanted(job)
-        if reason:
-            await self._drop(job, reason)
+        wanted: list[tuple[Job, EffectRecord]] = []
+        for (job, record), reason in zip(jobs, await self._unwanted_of([job for job, _ in jobs]), strict=True):
+            if reason:
+                await self._drop(job, reason)
+            else:
+                wanted.append((job, record))
+        if not wanted:
             return
         # attempts counts the times the bytes went out unconfirmed: the journal's own count, durable.
-        data = await self._thread.call(self._render, record.effect.payload, record.attempts > 0)
-        # Durable before the bytes go out: after a crash from here on, the job is known to have been sent.
-        await self._store.journal.retry(job.id, "sent; waiting for the printer to confirm", self._now_ms())
+        data = await self._thread.call(self._render_all, [(r.effect.payload, r.attempts > 0) for _, r in wanted])
+        ids = [job.id for job, _ in wanted]
+        # Durable before the bytes go out: after a crash from here on, the jobs are known to have been sent.
+        await self._store.journal.retry_all(ids, "sent; waiting for the printer to confirm", self._now_ms())
         await self._thread.call(self._connection.send, data)
         status = await self._status()
         if not status.online:
-            raise PrinterUnavailable("went offline while printing (the chit will print again, marked RESENT)")
-        await self._store.journal.done(job.id)
-        self.printed += 1
+            raise PrinterUnavailable("went offline while printing (the chits will print again, marked RESENT)")
+        await self._store.journal.done_all(ids)
+        self.printed += len(ids)
         # DEBUG: a line per chit costs ~100 µs at a rush's rate, and the journal already records each job's
         # outcome (GET /api/v1/printers counts, the effect's status); problems are logged at WARNING.
-        log.debug("printed printer=%s job=%s", self.id, job.id)
+        log.debug("printed printer=%s jobs=%s", self.id, ",".join(ids))
+
+    def _render_all(self, chits: list[tuple[dict[str, Any], bool]]) -> bytes:
+        return b"".join(self._render(payload, resent) for payload, resent in chits)
 
     def _render(self, payload: dict[str, Any], resent: bool) -> bytes:
         assert self._profile is not None
@@ -253,8 +293,23 @@ class PrinterWorker:
 
     async def _unwanted(self, job: Job) -> str | None:
         """Why this job should not print any more, or None."""
-        if self.backup is not None and await self._store.journal.get(_backup_id(job.id, self.backup.id)):
-            return f"printed by backup printer {self.backup.id}"
+        return (await self._unwanted_of([job]))[0]
+
+    async def _unwanted_of(self, jobs: list[Job]) -> list[str | None]:
+        """`_unwanted` of each job, with one read of the journal for their backup copies."""
+        backup = self.backup
+        if backup is None:
+            return [await self._unwanted_here(job) for job in jobs]
+        copies = await self._store.journal.get_many([_backup_id(job.id, backup.id) for job in jobs])
+        return [
+            f"printed by backup printer {backup.id}"
+            if _backup_id(job.id, backup.id) in copies
+            else await self._unwanted_here(job)
+            for job in jobs
+        ]
+
+    async def _unwanted_here(self, job: Job) -> str | None:
+        """Why the ticket's state makes this job pointless, or None."""
         if job.keep:
             return None
         order = await self._store.load(ORDER, job.order_id)

@@ -21,6 +21,7 @@ from aiohttp import web
 
 from daemon.config import Config, PrinterConfig
 from daemon.domain.model import Order, Ticket
+from daemon.domain.setup import Setup
 from daemon.reactions.chits import chit
 from daemon.reactions.print_rule import PRINT, effect, make_print_rule
 from daemon.reactions.printer_worker import PrinterWorker
@@ -43,16 +44,23 @@ class Printing:
             if p.backup_for in self.workers:
                 self.workers[p.backup_for].backup = self.workers[p.id]
         self._tasks: list[asyncio.Task[None]] = []
+        self._setup: Setup | None = None  # the setup printers_of last read, and what it found there
+        self._at_station: dict[str, tuple[tuple[str, ...], str]] = {}
         if self.workers:  # a device with no printer of its own can print nothing: no rule on every write
             store.add_rule(make_print_rule(self.printers_of))
         store.journal.subscribe(PRINT, self._route)
 
-    def printers_of(self, station_id: str) -> tuple[list[str], str]:
-        """This device's printers at a station (the setup names them; only those this device owns print)."""
-        station = self._store.setup(self._location_id).stations.get(station_id)
-        if station is None:
-            return [], station_id
-        return [p for p in station.printers if p in self.workers], station.name
+    def printers_of(self, station_id: str) -> tuple[tuple[str, ...], str]:
+        """This device's printers at a station (the setup names them; only those this device owns print),
+        and the station's name. The print rule asks for every ticket of every write: the answers are
+        worked out once per setup."""
+        setup = self._store.setup(self._location_id)
+        if setup is not self._setup:
+            self._setup = setup
+            self._at_station = {
+                sid: (tuple(p for p in s.printers if p in self.workers), s.name) for sid, s in setup.stations.items()
+            }
+        return self._at_station.get(station_id) or ((), station_id)
 
     def _route(self, record: EffectRecord) -> None:
         worker = self.workers.get(record.effect.target)

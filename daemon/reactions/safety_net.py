@@ -3,9 +3,10 @@ prints, so a dark screen never means a lost order.
 
 Screens acknowledge what they display (`ticket.seen`, which sets the ticket's `seen_ms`). Once a second
 the net looks at the tickets on screen; one that reached its station (created unheld, or its course
-fired) longer ago than the limit and was never seen is recorded as an `unseen` chit. A station with
-printers already prints every ticket it gets (it is on paper: nothing to catch); for a station without
-one here the chit goes to `printing.unseen_printer` (else this device's first printer) — the station
+fired) longer ago than the limit and was never seen is recorded as an `unseen` chit. A scan looks only
+at the orders written since the last one and at those whose ticket comes due now (a heap of wake-ups).
+A station with printers already prints every ticket it gets (it is on paper: nothing to catch); for a
+station without one here the chit goes to `printing.unseen_printer` (else this device's first printer) — the station
 "with no printing otherwise". Its effect id, `print:{printer}:unseen:{ticket}`, makes it once per
 ticket whatever the timer does; the printer's worker drops it if a screen shows the ticket first.
 """
@@ -14,12 +15,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import heapq
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 
 from aiohttp import web
 
 from daemon.config import PrintingConfig
+from daemon.domain.events import ORDER
 from daemon.domain.model import Order, Ticket, TicketStatus
 from daemon.reactions.chits import chit
 from daemon.reactions.print_rule import effect
@@ -39,13 +42,21 @@ class SafetyNet:
         self._limit_ms = config.unseen_after_seconds * 1000
         self._fallback = config.unseen_printer or next(iter(printing.workers), None)
         self._now_ms = now_ms
-        self._recorded: set[str] = set()  # ids of tickets still due whose chit is in the journal
+        # A scan visits only the orders written since the last one and those with a ticket coming due now,
+        # not every order on the screens: a busy service has thousands open, and nothing about an order
+        # that nobody wrote to changes but the time, which the wake-ups track.
+        self._visit_all = True  # the first scan: every order on screen (those restored at start)
+        self._written: set[str] = set()  # ids of orders written since the last scan
+        self._wakeups: list[tuple[int, str]] = []  # heap of (when an unseen ticket comes due, its order id)
+        self._recorded: dict[str, set[str]] = {}  # order id → its due tickets whose chit is in the journal
         self.scan_task: asyncio.Task[None] | None = None
         self.printed = 0
+        self.visited = 0  # orders the last scan looked at
 
     def start(self) -> None:
         """Off when `unseen_after_seconds` is 0 or this device has no printer to print on."""
         if self._limit_ms > 0 and self._fallback is not None:
+            self._store.subscribe(self._on_write)
             self.scan_task = asyncio.create_task(self._run(), name="safety-net")
 
     async def stop(self) -> None:
@@ -53,6 +64,12 @@ class SafetyNet:
             self.scan_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.scan_task
+
+    def _on_write(self, events: object, states: Mapping[tuple[str, str], object]) -> None:
+        """A store listener: remembers which orders changed (local writes and merged ones alike)."""
+        for kind, agg_id in states:
+            if kind == ORDER:
+                self._written.add(agg_id)
 
     async def _run(self) -> None:
         while True:
@@ -65,36 +82,63 @@ class SafetyNet:
     async def scan(self) -> int:
         """Record the chits now due; returns how many were new."""
         now = self._now_ms()
-        still_due: set[str] = set()  # ticket ids
-        fresh: list[str] = []
+        if self._visit_all:
+            visit = {o.id for o in self._store.orders_on_screen()}
+        else:
+            visit = self._written
+        self._visit_all, self._written = False, set()
+        while self._wakeups and self._wakeups[0][0] <= now:
+            visit.add(heapq.heappop(self._wakeups)[1])
+        self.visited = len(visit)
         due: list[Effect] = []
-        for order in self._store.orders_on_screen():
-            for ticket in order.tickets.values():
-                waiting = ticket.status in _WAITING and ticket.seen_ms is None
-                if waiting and now - _reached(order, ticket) >= self._limit_ms:
-                    still_due.add(ticket.id)
-                    if ticket.id not in self._recorded:  # its chit is built once, not every second
-                        due += self._chits(order, ticket)
-                        fresh.append(ticket.id)
-        # Remember only what is still due: a ticket seen or bumped leaves the set, which stays small.
-        self._recorded &= still_due
-        if not due:
-            self._recorded.update(fresh)  # at stations with printers: nothing to record, nothing to rebuild
-            return 0
-        new = await self._store.journal.record(due)
+        fresh: dict[str, set[str]] = {}  # order id → its tickets due now
+        for oid in visit:
+            order = self._store.order(oid)
+            tickets = self._due(order, now) if order is not None and order.on_screen else []
+            if not tickets:
+                self._recorded.pop(oid, None)  # seen, bumped or gone: nothing to remember
+                continue
+            assert order is not None
+            known = self._recorded.get(oid, set())
+            for ticket in tickets:
+                if ticket.id not in known:  # its chit is built once, not every second
+                    due += self._chits(order, ticket)
+            fresh[oid] = {t.id for t in tickets}
+        if due:
+            try:
+                new = await self._store.journal.record(due)
+            except BaseException:
+                self._written |= visit  # not recorded: the next scan looks at these again
+                raise
+        else:
+            new = []  # at stations with printers: nothing to record, nothing to rebuild
         self._recorded.update(fresh)
         for effect_id in new:
             log.warning("ticket not seen on any screen: printing it effect=%s", effect_id)
         self.printed += len(new)
         return len(new)
 
+    def _due(self, order: Order, now: int) -> list[Ticket]:
+        """The order's tickets due now; for one still to come due, a wake-up at its time."""
+        due: list[Ticket] = []
+        wake: int | None = None
+        for ticket in order.tickets.values():
+            if ticket.status in _WAITING and ticket.seen_ms is None:
+                at = _reached(order, ticket) + self._limit_ms
+                if at <= now:
+                    due.append(ticket)
+                elif wake is None or at < wake:
+                    wake = at
+        if wake is not None:
+            heapq.heappush(self._wakeups, (wake, order.id))
+        return due
+
     def _chits(self, order: Order, ticket: Ticket) -> list[Effect]:
-        printers, station = self._printing.printers_of(ticket.station_id)
-        if printers or self._fallback is None:
+        own, station = self._printing.printers_of(ticket.station_id)
+        if own or self._fallback is None:
             return []  # its own printers printed it when it arrived
-        printers = [self._fallback]
         payload = chit("unseen", order, ticket, station, self._now_ms())
-        return [effect(p, f"unseen:{ticket.id}", payload) for p in printers]
+        return [effect(self._fallback, f"unseen:{ticket.id}", payload)]
 
 
 def _reached(order: Order, ticket: Ticket) -> int:

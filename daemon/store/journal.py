@@ -47,6 +47,7 @@ _RETRY = (
     "UPDATE effects SET attempts = attempts + 1, next_attempt_ms = ?, last_error = ?, updated_ms = ?"
     " WHERE id = ? AND status = 'pending'"
 )
+_IDS_PER_READ = 500  # ids bound in one SELECT (SQLite before 3.32 binds at most 999)
 MAX_ERROR = 500  # characters of an error kept: a receiver's error page must not fill the journal
 
 
@@ -140,19 +141,23 @@ class Journal:
                 log.exception("effect rule failed rule=%r aggregate=%s id=%.80s", rule, *key)
         return list(found.values())
 
-    def announce(self, rows: Sequence[tuple[Any, ...]], inserted: dict[str, int]) -> None:
+    def announce(self, effects: Sequence[Effect], rows: Sequence[tuple[Any, ...]], inserted: dict[str, int]) -> None:
         """After the COMMIT: tell each kind's subscribers of the effects that were new (an id that was
-        already in the journal was recorded, and announced, before)."""
-        for row in rows:
-            seq = inserted.get(row[0])
+        already in the journal was recorded, and announced, before). `rows` are the effects' journal rows
+        (`effect_row`), in the same order: the record is built from the effect itself, not decoded back."""
+        for effect, row in zip(effects, rows, strict=True):
+            seq = inserted.get(effect.id)
             if seq is None:
                 continue
-            record = record_from_row((seq, *row))
-            for subscriber in self._subscribers.get(record.effect.kind, ()):
+            subscribers = self._subscribers.get(effect.kind)
+            if not subscribers:
+                continue
+            record = EffectRecord(effect, seq, PENDING, 0, row[7], "", row[9], row[10])
+            for subscriber in subscribers:
                 try:
                     subscriber(record)
                 except Exception:
-                    log.exception("effect subscriber failed kind=%s id=%.80s", record.effect.kind, record.effect.id)
+                    log.exception("effect subscriber failed kind=%s id=%.80s", effect.kind, effect.id)
 
     # ---- for workers and APIs -----------------------------------------------------------------
 
@@ -162,16 +167,28 @@ class Journal:
 
     async def record(self, effects: Iterable[Effect]) -> list[str]:
         """Record effects that no event causes (a reprint); returns the ids that were new."""
-        rows = [effect_row(e, self._store.now_ms()) for e in effects]
-        inserted, _ = await self._store.write_journal(rows, [])
+        effects = builtins.list(effects)
+        now = self._store.now_ms()
+        rows = [effect_row(e, now) for e in effects]
+        inserted, _ = await self._store.write_journal(rows, [], effects)
         return [row[0] for row in rows if row[0] in inserted]
 
     async def done(self, effect_id: str) -> bool:
         """Mark a pending effect done (one more attempt, the one that succeeded). False if it was not pending."""
-        return await self._update(_SETTLE, (DONE, 1, "", self._store.now_ms(), effect_id))
+        return (await self.done_all([effect_id]))[0]
+
+    async def done_all(self, effect_ids: Sequence[str]) -> builtins.list[bool]:
+        """`done` for several effects in one durable write (a printer confirms a batch of chits at once)."""
+        now = self._store.now_ms()
+        return await self._updates([(_SETTLE, (DONE, 1, "", now, effect_id)) for effect_id in effect_ids])
 
     async def retry(self, effect_id: str, error: str, next_attempt_ms: int) -> bool:
-        return await self._update(_RETRY, (next_attempt_ms, error[:MAX_ERROR], self._store.now_ms(), effect_id))
+        return (await self.retry_all([effect_id], error, next_attempt_ms))[0]
+
+    async def retry_all(self, effect_ids: Sequence[str], error: str, next_attempt_ms: int) -> builtins.list[bool]:
+        """`retry` for several effects in one durable write."""
+        now, error = self._store.now_ms(), error[:MAX_ERROR]
+        return await self._updates([(_RETRY, (next_attempt_ms, error, now, effect_id)) for effect_id in effect_ids])
 
     async def fail(self, effect_id: str, error: str) -> bool:
         """Give up on a pending effect (it expired); it stays visible with its last error."""
@@ -182,19 +199,46 @@ class Journal:
         return await self._update(_SETTLE, (DROPPED, 0, reason[:MAX_ERROR], self._store.now_ms(), effect_id))
 
     async def _update(self, statement: str, params: tuple[Any, ...]) -> bool:
-        _, counts = await self._store.write_journal([], [(statement, params)])
-        return counts[0] > 0
+        return (await self._updates([(statement, params)]))[0]
 
-    async def pending(self, kind: str, target: str | None = None) -> list[EffectRecord]:
-        """Pending effects in creation order: what a worker starts from, after a restart or a crash."""
+    async def _updates(self, statements: builtins.list[tuple[str, tuple[Any, ...]]]) -> builtins.list[bool]:
+        if not statements:
+            return []
+        _, counts = await self._store.write_journal([], statements)
+        return [count > 0 for count in counts]
+
+    async def pending(
+        self, kind: str, target: str | None = None, after_seq: int = 0, limit: int | None = None
+    ) -> list[EffectRecord]:
+        """Pending effects in creation order: what a worker starts from, after a restart or a crash; with
+        `after_seq` and `limit`, the next of them (a worker whose backlog outgrew its memory)."""
         where, params = "status = 'pending' AND kind = ?", [kind]
         if target is not None:
             where, params = where + " AND target = ?", [*params, target]
-        return await self._select(f"WHERE {where} ORDER BY seq", params)
+        if after_seq:
+            where, params = where + " AND seq > ?", [*params, after_seq]
+        tail = "" if limit is None else f" LIMIT {int(limit)}"
+        return await self._select(f"WHERE {where} ORDER BY seq{tail}", params)
+
+    async def count_pending(self, kind: str, target: str, after_seq: int = 0) -> int:
+        """How many effects of a worker's queue wait after `after_seq`, read from the journal's index."""
+
+        query = "SELECT count(*) FROM effects WHERE status = 'pending' AND kind = ? AND target = ? AND seq > ?"
+        rows = await asyncio.to_thread(self._read, query, (kind, target, after_seq))
+        return int(rows[0][0])
 
     async def get(self, effect_id: str) -> EffectRecord | None:
         found = await self._select("WHERE id = ?", [effect_id])
         return found[0] if found else None
+
+    async def get_many(self, effect_ids: Sequence[str]) -> dict[str, EffectRecord]:
+        """The effects of these ids that the journal holds, in one read, by id."""
+        found: dict[str, EffectRecord] = {}
+        for start in range(0, len(effect_ids), _IDS_PER_READ):
+            chunk = effect_ids[start : start + _IDS_PER_READ]
+            marks = ", ".join("?" * len(chunk))
+            found.update((r.effect.id, r) for r in await self._select(f"WHERE id IN ({marks})", chunk))
+        return found
 
     async def list(
         self, kind: str | None = None, status: str | None = None, target: str | None = None, limit: int = 100
@@ -210,16 +254,19 @@ class Journal:
 
     async def _select(self, tail: str, params: Sequence[Any]) -> builtins.list[EffectRecord]:
         def read() -> builtins.list[EffectRecord]:
-            # One connection, kept: opening one costs ~200 µs of CPU against ~10 µs for the read itself,
-            # and a printer asks once per chit. Each SELECT is its own short read transaction (WAL), so
-            # the kept connection never holds back a checkpoint. The lock serialises the executor's threads.
-            with self._reader_lock:
-                if self._reader is None:
-                    self._reader = self._store.connect_reader()
-                rows = self._reader.execute(f"SELECT {_COLUMNS} FROM effects {tail}", params).fetchall()
-            return [record_from_row(r) for r in rows]
+            return [record_from_row(r) for r in self._read(f"SELECT {_COLUMNS} FROM effects {tail}", params)]
 
         return await asyncio.to_thread(read)
+
+    def _read(self, query: str, params: Sequence[Any]) -> builtins.list[Any]:
+        """A query on the kept reader (blocking: from a worker thread). One connection, kept: opening one
+        costs ~200 µs of CPU against ~10 µs for the read itself, and a printer asks once per batch. Each
+        SELECT is its own short read transaction (WAL), so the kept connection never holds back a
+        checkpoint. The lock serialises the executor's threads."""
+        with self._reader_lock:
+            if self._reader is None:
+                self._reader = self._store.connect_reader()
+            return self._reader.execute(query, params).fetchall()
 
     def close(self) -> None:
         """Close the kept reader (the store calls this as it closes)."""

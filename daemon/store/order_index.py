@@ -3,7 +3,7 @@ few orders it shows instead of walking every order of the retention window."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
 from daemon.domain.clock_plan import needs_clock
 from daemon.domain.model import ACTIVE_ORDER_STATUSES, ACTIVE_TICKET_STATUSES, Order
@@ -92,6 +92,11 @@ class OrderIndex:
 
     def paced(self) -> list[Order]:
         return [self._orders[oid] for oid in self._paced]
+
+    def paced_among(self, ids: Iterable[str]) -> list[Order]:
+        """The orders of `ids` that the kitchen clock paces."""
+        paced, orders = self._paced, self._orders
+        return [orders[oid] for oid in ids if oid in paced]
 
     def by_id(self) -> Mapping[str, Order]:
         """Every order held, by id (read-only by contract: the index owns it)."""

@@ -35,7 +35,7 @@ from daemon.domain.templates import TEMPLATES, apply_templates, book_from_json, 
 from daemon.domain.timing_alerts import TIMING_ALERTS, alerts_from_json, alerts_to_json, apply_alerts
 from daemon.domain.timing_config import TIMING_CONFIG, apply_config, config_from_json, config_to_json
 from daemon.domain.webhooks import WEBHOOKS, apply_webhooks, webhooks_from_json, webhooks_to_json
-from daemon.store.journal import Journal, Rule, effect_row
+from daemon.store.journal import Effect, Journal, Rule, effect_row
 from daemon.store.known_ids import KnownIds
 from daemon.store.merge import Merged, SortKey, merge
 from daemon.store.order_index import OrderIndex
@@ -245,6 +245,9 @@ class Store:
         what the kitchen clock visits every second, from an index, instead of every open order."""
         return self._orders.paced()
 
+    def paced_among(self, order_ids: Iterable[str]) -> list[Order]:
+        return self._orders.paced_among(order_ids)
+
     def orders_by_id(self) -> Mapping[str, Order]:
         """Every order held in memory, by id: the clock's lookup for the orders a table sync names."""
         return self._orders.by_id()
@@ -371,7 +374,7 @@ class Store:
         changes = [decided] if isinstance(decided, Change) else list(decided or ())
         if not changes:
             return state, []
-        positioned, final, rows, agg_row, clock, effects = self._prepare(key, state, changes, actor)
+        positioned, final, rows, agg_row, clock, effects, effect_rows = self._prepare(key, state, changes, actor)
         # Nothing above changed the store; from here on the write is ours until it commits or fails.
         self._since_snapshot[key] = 0 if agg_row[3] else self._since_snapshot.get(key, 0) + len(changes)
         self._next_seq = positioned[-1][1].seq + 1
@@ -393,9 +396,9 @@ class Store:
             self._flushed(key, events)
             self._publish(positioned, {key: final})
             if effects:
-                self.journal.announce(effects, write.inserted)
+                self.journal.announce(effects, effect_rows, write.inserted)
 
-        write = Write(rows, [agg_row], on_commit, effects)
+        write = Write(rows, [agg_row], on_commit, effect_rows)
         future = writer.submit(write)
 
         def on_refused(f: asyncio.Future[None]) -> None:
@@ -411,17 +414,21 @@ class Store:
         return final, [e for _, e in positioned]
 
     async def write_journal(
-        self, effects: list[tuple[Any, ...]], statements: list[tuple[str, tuple[Any, ...]]]
+        self,
+        effect_rows: list[tuple[Any, ...]],
+        statements: list[tuple[str, tuple[Any, ...]]],
+        effects: Sequence[Effect] = (),
     ) -> tuple[dict[str, int], list[int]]:
         """Journal rows and status changes that no event carries, through the one writer: durable when
-        this returns. Returns the new effect ids (id -> seq) and the rows each statement changed."""
+        this returns. Returns the new effect ids (id -> seq) and the rows each statement changed. `effects`
+        are the effects of `effect_rows`, in order, for the journal's subscribers."""
         writer = self._check_writable()
 
         def on_commit(write: Write) -> None:
             if effects:
-                self.journal.announce(effects, write.inserted)
+                self.journal.announce(effects, effect_rows, write.inserted)
 
-        write = Write([], [], on_commit, effects, statements)
+        write = Write([], [], on_commit, effect_rows, statements)
         try:
             await writer.submit(write)
         except WriterFailed as exc:
@@ -463,7 +470,7 @@ class Store:
         merged: dict[Key, tuple[Any, Merged]] = {}
         agg_rows: list[tuple[Any, ...]] = []
         statements: list[tuple[str, tuple[Any, ...]]] = []
-        effects: list[tuple[Any, ...]] = []
+        effects: list[Effect] = []
         lasts = self._last_sorts([key for key in by_key if key[0] in KINDS])
         for key, arriving in by_key.items():
             self._merge_key(key, arriving, lasts.get(key), now, merged, agg_rows, statements, effects)
@@ -494,9 +501,10 @@ class Store:
                 self._flushed(key, [e for _, e in by_key[key]])
             self._publish(positioned, finals)
             if effects:
-                self.journal.announce(effects, write.inserted)
+                self.journal.announce(effects, effect_rows, write.inserted)
 
-        write = Write(rows, agg_rows, on_commit, effects, statements)
+        effect_rows = [effect_row(e, now) for e in effects]
+        write = Write(rows, agg_rows, on_commit, effect_rows, statements)
         try:
             await writer.submit(write)
         except WriterFailed as exc:
@@ -512,7 +520,7 @@ class Store:
         merged: dict[Key, tuple[Any, Merged]],
         agg_rows: list[tuple[Any, ...]],
         statements: list[tuple[str, tuple[Any, ...]]],
-        effects: list[tuple[Any, ...]],
+        effects: list[Effect],
     ) -> None:
         """Merge one aggregate's arriving events (a step of `ingest`), adding to what the write will hold."""
         kind = KINDS.get(key[0])
@@ -535,7 +543,7 @@ class Store:
             agg_rows.append((*key, state_json, last_pos, last_pos, int(live), kind.updated_ms(result.state)))
         else:
             agg_rows.append((*key, "", 0, last_pos, int(live), kind.updated_ms(result.state)))
-        effects += [effect_row(e, now) for e in self.journal.effects_of(key, before, result.state, events_of_key)]
+        effects += self.journal.effects_of(key, before, result.state, events_of_key)
 
     def _contiguous(self, events: Iterable[Event]) -> tuple[list[Event], dict[str, int]]:
         """The events that continue each origin's gapless seq, in (origin, seq) order; and, for each origin
@@ -667,7 +675,13 @@ class Store:
     def _prepare(
         self, key: Key, state: Any, changes: list[Change], actor: Actor
     ) -> tuple[
-        list[tuple[int, Event]], Any, list[tuple[Any, ...]], tuple[Any, ...], HybridClock, list[tuple[Any, ...]]
+        list[tuple[int, Event]],
+        Any,
+        list[tuple[Any, ...]],
+        tuple[Any, ...],
+        HybridClock,
+        list[Effect],
+        list[tuple[Any, ...]],
     ]:
         """Stamp, apply and encode the changes, and find the effects they cause, without touching the
         store: it raises before any of its results is kept."""
@@ -693,7 +707,7 @@ class Store:
         else:
             agg_row = (*key, "", 0, last_pos, int(live), k.updated_ms(state))
         effects = self.journal.effects_of(key, before, state, [e for _, e in positioned])
-        return positioned, state, rows, agg_row, clock, [effect_row(e, now) for e in effects]
+        return positioned, state, rows, agg_row, clock, effects, [effect_row(e, now) for e in effects]
 
     @staticmethod
     def _event_row(e: Event, pos: int) -> tuple[Any, ...]:

@@ -114,15 +114,18 @@ class LogWriter:
         self._batch: list[Write] = []  # this loop turn's writes, handed over together
         self._thread = threading.Thread(target=self._run, name="heard-writer", daemon=True)
         self.failed: BaseException | None = None
+        self._running = False  # from start() until the thread ends, however it ends
         self.groups = 0
         self.writes = 0
 
     def start(self) -> None:
+        self._running = True
         self._thread.start()
 
     @property
     def healthy(self) -> bool:
-        return self.failed is None and self._thread.is_alive()
+        # A flag the thread clears as it ends, not Thread.is_alive(): that takes a lock, on every write.
+        return self.failed is None and self._running
 
     def submit(self, write: Write) -> asyncio.Future[None]:
         if not self.healthy:
@@ -174,6 +177,7 @@ class LogWriter:
             self._fail(exc, "the writer thread failed")
             self._refuse_forever()
         finally:
+            self._running = False
             if conn is not None:
                 conn.close()
 

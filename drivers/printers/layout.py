@@ -124,6 +124,8 @@ def _footer(chit: Mapping[str, Any]) -> str:
 
 def _wrap(text: str, columns: int, **style: Any) -> list[Line]:
     width = max(8, columns // (2 if style.get("big") else 1))
+    if len(text) <= width and text.isprintable():  # most lines fit: what wrap() would give, without its regex
+        return [Line(text.rstrip() if not style.get("invert") else text, **style)]
     pieces: Sequence[str] = textwrap.wrap(
         text, width, replace_whitespace=True, drop_whitespace=False, break_on_hyphens=False
     ) or [""]

@@ -5,10 +5,12 @@ from __future__ import annotations
 import dataclasses
 from pathlib import Path
 
+import pytest
 from aiohttp.test_utils import TestClient
 
 from daemon.api.context import STORE
 from daemon.config import Config, PrinterConfig
+from daemon.reactions import printer_worker
 from daemon.reactions.printing import PRINTING
 from drivers.printers.emulator import EmulatedPrinter, PtyPrinter, TcpPrinter
 from tests.conftest import ManualClock
@@ -213,3 +215,76 @@ async def test_only_the_device_that_owns_a_printer_prints_on_it(
     journal = await client.app[STORE].journal.list(kind="print")
     assert [r.effect.target for r in journal] == ["main"]
     assert len(main.chits) == 1
+
+
+async def test_chits_that_queued_print_together_in_order_once_each(
+    config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen
+) -> None:
+    """A rush (here: a printer back from an outage) prints what queued as one batch: one status question
+    before and after it and one journal write each side, not two of each per chit."""
+    main = printers["main"].printer
+    client = await start_kitchen(kitchen(config, network("main", printers["main"])))
+    pos = pos_headers(client)
+    worker = client.app[PRINTING].workers["main"]
+    main.go_offline()
+    for oid in "ABCD":
+        await _post(client, pos, order(oid))
+    await wait_for(lambda: len(worker.jobs) == 4 and worker.last_error, "four chits waiting on a dead printer")
+
+    main.go_online()
+    asked_before = main.status_queries
+    await wait_for(lambda: worker.printed == 4, "the four chits confirmed")
+
+    assert [next(g for g in "ABCD" if c.has(f"Guest {g}")) for c in main.chits] == list("ABCD")
+    assert not any(c.has("RESENT") for c in main.chits)
+    # Two questions (printer, paper) per status; per chit it would have been 16, plus a failed try's 2.
+    assert main.status_queries - asked_before <= 6
+    journal = await client.app[STORE].journal.list(kind="print")
+    assert sorted((r.status, r.attempts) for r in journal) == [("done", 2)] * 4  # sent once, confirmed once
+
+
+async def test_a_batch_the_printer_never_confirmed_prints_again_marked_resent(
+    config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen
+) -> None:
+    main = printers["main"].printer
+    client = await start_kitchen(kitchen(config, network("main", printers["main"])))
+    pos = pos_headers(client)
+    worker = client.app[PRINTING].workers["main"]
+    main.go_offline()
+    for oid in "AB":
+        await _post(client, pos, order(oid))
+    await wait_for(lambda: len(worker.jobs) == 2 and worker.last_error, "two chits waiting")
+
+    main.jam_at_next_cut(keep=True)  # A prints and jams; B's bytes are lost; no confirmation comes
+    main.go_online()
+    await wait_for(lambda: main.stalled and worker.last_error, "the jam noticed")
+    main.stall(False)
+    await wait_for(lambda: worker.printed == 2, "both confirmed after the jam")
+
+    assert [(c.has("Guest A"), c.has("RESENT")) for c in main.chits] == [(True, False), (True, True), (False, True)]
+    assert main.chits[2].has("Guest B")
+
+
+async def test_a_backlog_larger_than_memory_prints_in_order_once_each(
+    config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past MAX_QUEUED jobs wait in the journal only; they are read back in their turn, after the ones in
+    memory and before any recorded later."""
+    monkeypatch.setattr(printer_worker, "MAX_QUEUED", 3)
+    monkeypatch.setattr(printer_worker, "BATCH", 2)
+    main = printers["main"].printer
+    client = await start_kitchen(kitchen(config, network("main", printers["main"])))
+    pos = pos_headers(client)
+    worker = client.app[PRINTING].workers["main"]
+    main.go_offline()
+    for oid in "ABCDEFG":
+        await _post(client, pos, order(oid))
+    await wait_for(lambda: worker.waiting == 7 and worker.last_error, "seven chits waiting, three in memory")
+    assert len(worker.jobs) == 3
+
+    main.go_online()
+    await wait_for(lambda: worker.printed == 5, "five printed")
+    await _post(client, pos, order("H"))
+    await wait_for(lambda: worker.printed == 8, "all printed")
+
+    assert [next(g for g in "ABCDEFGH" if c.has(f"Guest {g}")) for c in main.chits] == list("ABCDEFGH")

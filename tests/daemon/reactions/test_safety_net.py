@@ -106,3 +106,29 @@ async def test_the_net_can_be_switched_off(
     clock.advance(3600)
 
     assert client.app[SAFETY_NET].scan_task is None
+
+
+async def test_a_scan_visits_only_orders_written_or_coming_due(
+    config: Config,
+    printers: dict[str, TcpPrinter],
+    start_kitchen: StartKitchen,
+    clock: ManualClock,
+    chef: dict[str, str],
+) -> None:
+    """Thousands of orders can be open in a rush: a scan looks at the ones written since the last scan
+    and the ones whose ticket comes due, not at every order on the screens every second."""
+    client = await start_kitchen(kitchen(config, network("main", printers["main"]), grill=()))
+    net = client.app[SAFETY_NET]
+    await _orders(client, "A", "B", "C")
+    assert await net.scan() == 0 and net.visited == 3
+    assert await net.scan() == 0 and net.visited == 0  # nothing written, nothing due
+
+    clock.advance(30)
+    await _orders(client, "D")
+    await _seen(client, chef, "B")
+    assert await net.scan() == 0 and net.visited == 2  # D and B were written
+
+    clock.advance(31)  # A and C come due (B's wake-up, from before it was seen, finds nothing); D's later
+    assert await net.scan() == 4 and net.visited == 3
+    clock.advance(30)
+    assert await net.scan() == 2 and net.visited == 1

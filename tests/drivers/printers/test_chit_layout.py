@@ -142,3 +142,21 @@ def test_decoder_takes_bytes_split_anywhere() -> None:
         split.receive(data[i : i + 1])
 
     assert split.chits == whole.chits
+
+
+def test_an_ascii_chit_is_the_same_bytes_from_the_cached_commands() -> None:
+    """The fast path (cached style commands) gives exactly what python-escpos gives line by line."""
+    from drivers.printers.escpos_lib import Dummy
+    from drivers.printers.render import _end, _set_style, _start, _textln
+
+    for name in ("TM-T88V", "TM-U220", "default"):
+        p = Profile(name)
+        for chit in (TICKET, {**TICKET, "chit": "void", "marks": ["REPRINT"], "priority": "urgent"}):
+            lines = layout(chit, p.columns, dt.UTC)
+            slow = Dummy(profile=name)
+            _start(slow)
+            for line in lines:
+                _set_style(slow, line, p)
+                _textln(slow, line.text)
+            _end(slow, p)
+            assert render(lines, p) == bytes(slow.output)
