@@ -22,6 +22,7 @@ from sync.credentials import mint_peer_token
 from sync.intake import Gap, Intake
 from sync.registry import Peers, PeerState
 from sync.server import BATCH, PREFIX
+from sync.tasks import cancel_and_wait, wait_event
 from sync.wire import WireError, events_from_wire, versions_from_wire
 
 log = logging.getLogger(__name__)
@@ -95,8 +96,7 @@ class PeerLink:
                     wait = min(wait, MIN_DELAY)
                 self._set_streaming(False)
             self._poked.clear()
-            with contextlib.suppress(TimeoutError):  # the backoff timer, cut short by a poke
-                await asyncio.wait_for(self._poked.wait(), wait * random.uniform(0.8, 1.2))
+            await wait_event(self._poked, wait * random.uniform(0.8, 1.2))  # the backoff, cut short by a poke
             delay = min(delay * 2, self.peers.max_backoff)
 
     def _set_streaming(self, on: bool) -> None:
@@ -129,9 +129,8 @@ class PeerLink:
                         elif msg.type == aiohttp.WSMsgType.ERROR:
                             raise ConnectionError(f"stream error: {ws.exception()}")
                 finally:
-                    pinger.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await pinger
+                    # Not `suppress(CancelledError)`: a stop landing as the stream ends would be lost here.
+                    await cancel_and_wait(pinger)
             intake.check()  # the stream was closed because a batch failed: say why
         finally:
             self._ws = None
@@ -211,9 +210,7 @@ class PeerLink:
                     await intake.put(events)
             finally:
                 if fetch is not None:
-                    fetch.cancel()
-                    with contextlib.suppress(asyncio.CancelledError, Exception):
-                        await fetch
+                    await cancel_and_wait(fetch)
 
     async def _pull(self, session: aiohttp.ClientSession, origin: str, after: int) -> list[Event]:
         params = {"origin": origin, "after": str(after), "limit": str(BATCH)}

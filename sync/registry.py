@@ -9,7 +9,6 @@ through A is pulled from by A as soon as it first pulls from A.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +20,7 @@ from aiohttp import web
 from daemon.membership import add_peer_urls, normalise_url
 from daemon.store.store import Store, wall_clock_ms
 from sync.outbound import Outbound
+from sync.tasks import cancel_and_wait, wait_event
 
 if TYPE_CHECKING:
     from sync.link import PeerLink
@@ -89,8 +89,7 @@ class Peers:
         for task in tasks:
             task.cancel()
         for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+            await cancel_and_wait(task)
         self._tasks.clear()
         if self.session is not None:
             await self.session.close()
@@ -173,8 +172,7 @@ class Peers:
             left = deadline - loop.time()
             if not waiting or left <= 0:
                 return
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._acked.wait(), left)
+            await wait_event(self._acked, left)
 
     def claim(self, device_id: str, link: PeerLink) -> bool:
         """Only one link streams from a device (it may be known by several URLs)."""

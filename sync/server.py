@@ -23,6 +23,7 @@ from daemon.store.store import wall_clock_ms
 from sync.credentials import verify_peer_token
 from sync.outbound import Stream, events_message
 from sync.registry import OUTBOUND, PEERS
+from sync.tasks import cancel_and_wait
 from sync.wire import WireError, events_to_wire, versions_from_wire
 
 log = logging.getLogger(__name__)
@@ -123,9 +124,7 @@ async def stream(request: web.Request) -> web.WebSocketResponse:
         outbound.close(live)
         outbound.sockets.discard(ws)
         if reader is not None:
-            reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await reader
+            await cancel_and_wait(reader)
         await ws.close()
     return ws
 

@@ -25,6 +25,7 @@ import orjson
 
 from daemon.domain.events import Event
 from daemon.store.store import Store
+from sync.tasks import cancel_and_wait
 from sync.upstream.wire import event_to_wire
 
 log = logging.getLogger(__name__)
@@ -194,9 +195,8 @@ class Uploader:
         finally:
             for _, _, task in flying:
                 task.cancel()
-            for _, _, task in flying:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
+            for _, _, task in flying:  # a stop arriving meanwhile is raised, not taken for the task's
+                await cancel_and_wait(task)
 
     async def _outcome(self, session: aiohttp.ClientSession, origin: str, sending: list[Event]) -> Outcome:
         return await self._send(session, sending) if sending else Outcome("acked", acked={origin: 0})

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,7 @@ class Cable:
         self.target_port = target_port
         self.cut = False
         self._open: set[asyncio.StreamWriter] = set()
+        self._relays: set[asyncio.Task[Any]] = set()
         self._server: asyncio.Server | None = None
         self.port = 0
 
@@ -43,15 +45,32 @@ class Cable:
         self.port = self._server.sockets[0].getsockname()[1]
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        relay = asyncio.current_task()
+        assert relay is not None
+        self._relays.add(relay)
+        try:
+            await self._relay(reader, writer)
+        finally:
+            self._relays.discard(relay)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         if self.cut:
             writer.transport.abort()
             return
+        # Held from the start: a cut while the relay still connects upstream aborts this one too (it
+        # used to outlive the cut, so a "cut" cable carried a connection made just before it).
+        self._open.add(writer)
         try:
             up_reader, up_writer = await asyncio.open_connection("127.0.0.1", self.target_port)
         except OSError:
+            self._open.discard(writer)
             writer.transport.abort()
             return
-        self._open |= {writer, up_writer}
+        if writer.transport.is_closing():  # cut meanwhile
+            self._open.discard(writer)
+            up_writer.transport.abort()
+            return
+        self._open.add(up_writer)
         try:
             await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
         finally:
@@ -73,6 +92,8 @@ class Cable:
             self._server.close()
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
+        if self._relays:  # every socket was aborted: the relays end by themselves, not left to be cancelled
+            await asyncio.wait(set(self._relays), timeout=2)
 
 
 async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -240,3 +261,44 @@ class _Clock:
     def __call__(self) -> int:
         self.ms += 1
         return self.ms
+
+
+@contextlib.asynccontextmanager
+async def bounded(seconds: float, what: str) -> AsyncIterator[None]:
+    """Run the block, but fail if it has not ended within `seconds`: with every task's await chain, taken
+    while the stuck await is still waiting (a hang is then a failure that says where, not a stalled suite).
+    The block runs in the caller's task, as it would unbounded: no loop turn is added before or after it."""
+    loop = asyncio.get_running_loop()
+    where: list[str] = []
+    try:
+        async with asyncio.timeout(None) as deadline:
+
+            def expire() -> None:
+                where.append(await_chains())
+                deadline.reschedule(loop.time())
+
+            watch = loop.call_later(seconds, expire)
+            try:
+                yield
+            finally:
+                watch.cancel()
+    except TimeoutError:
+        if not where:
+            raise
+    if where:  # also when the block took the cancellation for something else's and ended late
+        raise AssertionError(f"{what} did not end within {seconds} s; where every task waits:\n{where[0]}")
+
+
+def await_chains() -> str:
+    """Each pending task and the chain of awaits it is suspended in, innermost last (Task.print_stack
+    shows the outermost coroutine only)."""
+    lines = []
+    for task in asyncio.all_tasks():
+        lines.append(f"{task.get_name()} (cancel requests: {task.cancelling()})")
+        coro: Any = task.get_coro()
+        while coro is not None:
+            frame = getattr(coro, "cr_frame", None) or getattr(coro, "gi_frame", None)
+            if frame is not None:
+                lines.append(f"    {frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+            coro = getattr(coro, "cr_await", None) or getattr(coro, "gi_yieldfrom", None)
+    return "\n".join(lines)
