@@ -18,11 +18,11 @@ import orjson
 
 from daemon.domain.events import Event
 from daemon.store.store import StoreUnavailable, wall_clock_ms
+from daemon.tasks import cancel_and_wait, wait_event
 from sync.credentials import mint_peer_token
 from sync.intake import Gap, Intake
 from sync.registry import Peers, PeerState
 from sync.server import BATCH, PREFIX
-from sync.tasks import cancel_and_wait, wait_event
 from sync.wire import WireError, events_from_wire, versions_from_wire
 
 log = logging.getLogger(__name__)

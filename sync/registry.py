@@ -19,8 +19,8 @@ from aiohttp import web
 
 from daemon.membership import add_peer_urls, normalise_url
 from daemon.store.store import Store, wall_clock_ms
+from daemon.tasks import cancel_and_wait, wait_event
 from sync.outbound import Outbound
-from sync.tasks import cancel_and_wait, wait_event
 
 if TYPE_CHECKING:
     from sync.link import PeerLink

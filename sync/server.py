@@ -20,10 +20,10 @@ from daemon.api.context import KITCHEN, STORE
 from daemon.api.responses import json_response
 from daemon.domain.errors import ValidationFailed
 from daemon.store.store import wall_clock_ms
+from daemon.tasks import cancel_and_wait
 from sync.credentials import verify_peer_token
 from sync.outbound import Stream, events_message
 from sync.registry import OUTBOUND, PEERS
-from sync.tasks import cancel_and_wait
 from sync.wire import WireError, events_to_wire, versions_from_wire
 
 log = logging.getLogger(__name__)

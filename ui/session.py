@@ -22,6 +22,7 @@ from typing import Any
 from daemon.config import Config
 from daemon.security.jwt_tokens import mint_token
 from daemon.security.manager_pin import check_pin, pin_is_set
+from daemon.tasks import wait_event
 from ui.api_client import ApiError, DaemonClient
 from ui.bars import BarLink
 from ui.live import LiveFeed
@@ -193,9 +194,8 @@ class KitchenSession:
                 await asyncio.sleep(0.1)  # the location is not known until the daemon's welcome: soon
                 continue
             # a daemon without the API is asked again now and then: an update may bring it
-            with contextlib.suppress(TimeoutError):
-                wait = TABLES_POLL_SECONDS if self.tables.available else TABLES_RETRY_SECONDS
-                await asyncio.wait_for(self._tables_wake.wait(), wait)
+            wait = TABLES_POLL_SECONDS if self.tables.available else TABLES_RETRY_SECONDS
+            await wait_event(self._tables_wake, wait)  # not wait_for(): it can drop a stop on 3.11
             self._tables_wake.clear()
 
     async def refresh_tables(self) -> bool:

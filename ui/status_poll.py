@@ -14,6 +14,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from daemon.tasks import wait_event
 from ui.api_client import ApiError, DaemonClient
 from ui.models.health import Part, devices_part, printers_part, unavailable, upstream_part
 from ui.models.status import StatusModel
@@ -47,8 +48,7 @@ class StatusPoller:
 
     async def _run(self) -> None:
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+            await wait_event(self._wake, self.poll_seconds)  # not wait_for(): it can drop a stop on 3.11
             self._wake.clear()
             if not self.model.status.connected:
                 continue  # the daemon link's own part says what is wrong; nothing else can be read

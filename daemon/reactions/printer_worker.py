@@ -26,6 +26,7 @@ from daemon.reactions.print_rule import PRINT
 from daemon.reactions.printer_thread import PrinterThread
 from daemon.store.journal import Effect, EffectRecord
 from daemon.store.store import Store
+from daemon.tasks import wait_event
 from drivers.printers.connection import PrinterConnection, PrinterStatus, PrinterUnavailable
 from drivers.printers.layout import layout
 from drivers.printers.render import Profile, render
@@ -157,9 +158,8 @@ class PrinterWorker:
                 continue
             if not self.jobs:
                 self._wake.clear()
-                try:
-                    await asyncio.wait_for(self._wake.wait(), IDLE_POLL_SECONDS)
-                except TimeoutError:
+                # Not wait_for(): on Python 3.11 it drops a stop that lands in the turn a job arrives.
+                if not await wait_event(self._wake, IDLE_POLL_SECONDS):
                     await self._poll()
                 continue
             batch = list(itertools.islice(self.jobs, BATCH))

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from daemon.domain.errors import HeardError
+from daemon.tasks import wait_event
 
 log = logging.getLogger(__name__)
 
@@ -195,8 +196,8 @@ class IntegrationTokenCache:
         try:
             while True:
                 await asyncio.sleep(self._min_gap)  # a rate limit, not synchronisation
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._wake.wait(), self._refresh - self._min_gap)
+                # Not wait_for(): on Python 3.11 it drops a stop that lands in the turn a read is asked for.
+                await wait_event(self._wake, self._refresh - self._min_gap)
                 await self.refresh()
         finally:
             self._running = False

@@ -25,7 +25,7 @@ import orjson
 
 from daemon.domain.events import Event
 from daemon.store.store import Store
-from sync.tasks import cancel_and_wait
+from daemon.tasks import cancel_and_wait
 from sync.upstream.wire import event_to_wire
 
 log = logging.getLogger(__name__)

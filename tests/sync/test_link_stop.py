@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-from sync.tasks import cancel_and_wait, wait_event
+from daemon.tasks import cancel_and_wait, wait_event
 from tests.daemon.process import until
 from tests.sync.mesh import Mesh
 

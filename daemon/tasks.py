@@ -1,9 +1,9 @@
 """Waiting in a task that may itself be cancelled, without losing that cancellation.
 
-A replication task (a peer link, the upstream uploader) is ended by `task.cancel()` when the daemon stops,
-and its owner then waits for it to end. A task that swallows that one cancellation never ends: the owner's
-stop, and so the daemon's shutdown, waits forever (the mesh test's hang, docs/replication.md). Two common
-idioms swallow it:
+A long-running task (a peer link, the upstream uploader, a printer's worker, the token refresher) is
+ended by `task.cancel()` when the daemon stops, and its owner then waits for it to end. A task that
+swallows that one cancellation never ends: the owner's stop, and so the daemon's shutdown, waits forever
+(the mesh test's hang, docs/replication.md). Two common idioms swallow it:
 
 - `helper.cancel()` then `with suppress(CancelledError): await helper`: a cancel aimed at us that arrives
   while we wait there is thrown at that `await`, and suppressed as if it were the helper's. Our stream
