@@ -16,8 +16,9 @@ import collections
 import itertools
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from daemon.config import PrinterConfig
 from daemon.domain.events import ORDER
@@ -45,8 +46,7 @@ BATCH = 16  # jobs at the head of the queue printed as one piece of work (see Pr
 _WORK_CHITS = ("ticket", "fire", "update", "unseen")
 
 
-@dataclass(frozen=True)
-class Job:
+class Job(msgspec.Struct, frozen=True, gc=False):
     """What the queue keeps of a print job: enough to order it and to know when it is no longer wanted.
     The chit itself (up to a large order's worth of text) stays in the journal and is read at print time,
     so a long queue costs the daemon little memory."""

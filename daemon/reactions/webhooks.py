@@ -20,10 +20,11 @@ import random
 import uuid
 from collections import deque
 from collections.abc import Callable, Coroutine, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
+import msgspec
 import orjson
 
 from daemon.api.messages import renderer
@@ -195,7 +196,7 @@ class SubscriptionWorker:
         next_ms = self._d.now_ms() + delay
         await journal.retry(eid, error, next_ms)
         self._due[eid] = asyncio.get_running_loop().time() + delay / 1000
-        self._queue[0] = replace(record, attempts=attempts, next_attempt_ms=next_ms, last_error=error)
+        self._queue[0] = msgspec.structs.replace(record, attempts=attempts, next_attempt_ms=next_ms, last_error=error)
         log.info(
             "webhook retry subscription=%s id=%s attempts=%d in_ms=%d error=%.200s",
             self.sub.id,
