@@ -86,7 +86,7 @@ def main() -> None:
     print(f"  store path with the print rule     {cpu:7.0f} µs CPU per order (+{cpu - base:.0f})")
     print(
         f"  chits printed                      {chits:7d} in {drained:.1f} s: {chits / drained:,.0f} chits/s "
-        "(status, durable attempt, send, status, done — each)"
+        "(in batches of up to 16: status, durable attempts, send, status, done — per batch)"
     )
 
 
