@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import string
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from aiohttp.test_utils import TestClient
 from daemon.api.context import STORE
 from daemon.config import Config, PrinterConfig
 from daemon.reactions import printer_worker
+from daemon.reactions.printer_worker import PrinterWorker
 from daemon.reactions.printing import PRINTING
 from drivers.printers.emulator import EmulatedPrinter, PtyPrinter, TcpPrinter
 from tests.conftest import ManualClock
@@ -217,25 +219,38 @@ async def test_only_the_device_that_owns_a_printer_prints_on_it(
     assert len(main.chits) == 1
 
 
-async def test_chits_that_queued_print_together_in_order_once_each(
-    config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen
-) -> None:
-    """A rush (here: a printer back from an outage) prints what queued as one batch: one status question
-    before and after it and one journal write each side, not two of each per chit."""
+async def _waiting_on_a_dead_printer(
+    config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen, guests: str
+) -> tuple[EmulatedPrinter, TestClient, dict[str, str], PrinterWorker]:
+    """A kitchen whose printer is off while an order per letter of `guests` comes in: their chits wait."""
     main = printers["main"].printer
     client = await start_kitchen(kitchen(config, network("main", printers["main"])))
     pos = pos_headers(client)
     worker = client.app[PRINTING].workers["main"]
     main.go_offline()
-    for oid in "ABCD":
+    for oid in guests:
         await _post(client, pos, order(oid))
-    await wait_for(lambda: len(worker.jobs) == 4 and worker.last_error, "four chits waiting on a dead printer")
+    await wait_for(lambda: worker.waiting == len(guests) and worker.last_error, "chits waiting on a dead printer")
+    return main, client, pos, worker
+
+
+def _guests(printer: EmulatedPrinter) -> str:
+    """Whose chits came out, in order (one letter per chit)."""
+    return "".join(next(g for g in string.ascii_uppercase if c.has(f"Guest {g}")) for c in printer.chits)
+
+
+async def test_chits_that_queued_print_together_in_order_once_each(
+    config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen
+) -> None:
+    """A rush (here: a printer back from an outage) prints what queued as one batch: one status question
+    before and after it and one journal write each side, not two of each per chit."""
+    main, client, _, worker = await _waiting_on_a_dead_printer(config, printers, start_kitchen, "ABCD")
 
     main.go_online()
     asked_before = main.status_queries
     await wait_for(lambda: worker.printed == 4, "the four chits confirmed")
 
-    assert [next(g for g in "ABCD" if c.has(f"Guest {g}")) for c in main.chits] == list("ABCD")
+    assert _guests(main) == "ABCD"
     assert not any(c.has("RESENT") for c in main.chits)
     # Two questions (printer, paper) per status; per chit it would have been 16, plus a failed try's 2.
     assert main.status_queries - asked_before <= 6
@@ -246,14 +261,7 @@ async def test_chits_that_queued_print_together_in_order_once_each(
 async def test_a_batch_the_printer_never_confirmed_prints_again_marked_resent(
     config: Config, printers: dict[str, TcpPrinter], start_kitchen: StartKitchen
 ) -> None:
-    main = printers["main"].printer
-    client = await start_kitchen(kitchen(config, network("main", printers["main"])))
-    pos = pos_headers(client)
-    worker = client.app[PRINTING].workers["main"]
-    main.go_offline()
-    for oid in "AB":
-        await _post(client, pos, order(oid))
-    await wait_for(lambda: len(worker.jobs) == 2 and worker.last_error, "two chits waiting")
+    main, _, _, worker = await _waiting_on_a_dead_printer(config, printers, start_kitchen, "AB")
 
     main.jam_at_next_cut(keep=True)  # A prints and jams; B's bytes are lost; no confirmation comes
     main.go_online()
@@ -261,8 +269,8 @@ async def test_a_batch_the_printer_never_confirmed_prints_again_marked_resent(
     main.stall(False)
     await wait_for(lambda: worker.printed == 2, "both confirmed after the jam")
 
-    assert [(c.has("Guest A"), c.has("RESENT")) for c in main.chits] == [(True, False), (True, True), (False, True)]
-    assert main.chits[2].has("Guest B")
+    assert _guests(main) == "AAB"
+    assert [c.has("RESENT") for c in main.chits] == [False, True, True]
 
 
 async def test_a_backlog_larger_than_memory_prints_in_order_once_each(
@@ -272,14 +280,7 @@ async def test_a_backlog_larger_than_memory_prints_in_order_once_each(
     memory and before any recorded later."""
     monkeypatch.setattr(printer_worker, "MAX_QUEUED", 3)
     monkeypatch.setattr(printer_worker, "BATCH", 2)
-    main = printers["main"].printer
-    client = await start_kitchen(kitchen(config, network("main", printers["main"])))
-    pos = pos_headers(client)
-    worker = client.app[PRINTING].workers["main"]
-    main.go_offline()
-    for oid in "ABCDEFG":
-        await _post(client, pos, order(oid))
-    await wait_for(lambda: worker.waiting == 7 and worker.last_error, "seven chits waiting, three in memory")
+    main, client, pos, worker = await _waiting_on_a_dead_printer(config, printers, start_kitchen, "ABCDEFG")
     assert len(worker.jobs) == 3
 
     main.go_online()
@@ -287,4 +288,4 @@ async def test_a_backlog_larger_than_memory_prints_in_order_once_each(
     await _post(client, pos, order("H"))
     await wait_for(lambda: worker.printed == 8, "all printed")
 
-    assert [next(g for g in "ABCDEFGH" if c.has(f"Guest {g}")) for c in main.chits] == list("ABCDEFGH")
+    assert _guests(main) == "ABCDEFGH"
