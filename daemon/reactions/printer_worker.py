@@ -212,7 +212,7 @@ class PrinterWorker:
         status = await self._status()
         if not status.online:
             raise PrinterUnavailable("went offline while printing (the chits will print again, marked RESENT)")
-        await self._store.journal.done_all(ids)
+        await self._store.journal.done_all(ids, attempt_counted=True)
         self.printed += len(ids)
         # DEBUG: a line per chit costs ~100 µs at a rush's rate, and the journal already records each job's
         # outcome (GET /api/v1/printers counts, the effect's status); problems are logged at WARNING.

@@ -187,10 +187,12 @@ class Journal:
         """Mark a pending effect done (one more attempt, the one that succeeded). False if it was not pending."""
         return await self._update(_SETTLE, (DONE, 1, "", self._store.now_ms(), effect_id))
 
-    async def done_all(self, effect_ids: Sequence[str]) -> int:
+    async def done_all(self, effect_ids: Sequence[str], *, attempt_counted: bool = False) -> int:
         """`done` for several effects in one durable write and one statement (a printer confirms a batch of
-        chits at once); returns how many were pending."""
-        return await self._update_all(_SETTLE_ALL, (DONE, 1, "", self._store.now_ms()), effect_ids)
+        chits at once); returns how many were pending. `attempt_counted`: the attempt that succeeded was
+        already counted (by `retry_all` before the bytes went out), so it is not counted twice."""
+        head = (DONE, 0 if attempt_counted else 1, "", self._store.now_ms())
+        return await self._update_all(_SETTLE_ALL, head, effect_ids)
 
     async def retry(self, effect_id: str, error: str, next_attempt_ms: int) -> bool:
         return await self._update(_RETRY, (next_attempt_ms, error[:MAX_ERROR], self._store.now_ms(), effect_id))
