@@ -40,15 +40,13 @@ def chit(
     the lines between the chits of one write: expo's chit repeats every station's items. A line is
     never changed once made, so sharing it is safe."""
     if items is None:
-        if item_chits is None:
-            items = [item_chit(i) for i in order.items_of(ticket)]
-        else:
-            items = []
-            for i in order.items_of(ticket):
-                line = item_chits.get(i.id)
-                if line is None:
-                    line = item_chits[i.id] = item_chit(i)
-                items.append(line)
+        lines = {} if item_chits is None else item_chits
+        items = []
+        for i in order.items_of(ticket):
+            line = lines.get(i.id)
+            if line is None:
+                line = lines[i.id] = item_chit(i)
+            items.append(line)
     course = order.courses.get(ticket.course)
     return {
         "chit": kind,

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -31,6 +30,7 @@ from daemon.domain.table_sync import EMPTY_SYNCS, TABLE_SYNCS, SyncBook
 from daemon.domain.templates import EMPTY_BOOK, TEMPLATES
 from daemon.domain.timing_alerts import EMPTY_ALERTS, TIMING_ALERTS, AlertBook
 from daemon.domain.timing_config import DEFAULT_CONFIG, TIMING_CONFIG
+from daemon.reactions.order_visits import OrderVisits
 from daemon.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -64,13 +64,11 @@ class KitchenClock:
         self.failures = 0
         self.visited = 0  # orders the last pass looked at (the others were quiet: nothing could be due)
         # What a pass visits, rather than every paced order (a rush holds thousands): the orders written
-        # since the last pass, those whose quiet time (the plan's promise) has come, and those the plan
-        # could promise nothing for. New timing makes every paced order planned again.
-        self._written: set[str] = set()
-        self._wakeups: list[tuple[int, str]] = []  # heap of (an order's quiet-until, its id)
+        # since the last pass and those whose quiet time (the plan's promise) has come (order_visits.py),
+        # and those the plan could promise nothing for. New timing makes every paced order planned again.
+        self._visits = OrderVisits(store)
         self._restless: set[str] = set()  # planned every pass: no promise (something due, a table sync)
         self._quiet_pacing: tuple[object, object] | None = None
-        store.subscribe(self._note_written)
 
     def pacing(self) -> Pacing:
         store, loc = self.store, self.location_id
@@ -90,18 +88,12 @@ class KitchenClock:
         syncs: SyncBook = store.get(TABLE_SYNCS, self.location_id) or EMPTY_SYNCS
         alerts: AlertBook = store.get(TIMING_ALERTS, self.location_id) or EMPTY_ALERTS
         pacing = self.pacing()
-        written, self._written = self._written, set()
+        candidates, self._restless = self._visits.take(now) | self._restless, set()
         if (pacing.templates, pacing.config) != self._quiet_pacing:  # new timing: every promise is recomputed
             self._quiet_pacing = (pacing.templates, pacing.config)
-            self._wakeups.clear()
-            self._restless.clear()
+            self._visits.forget_wakeups()
             visit = store.orders_the_clock_paces()
         else:
-            candidates = written | self._restless
-            wakeups = self._wakeups
-            while wakeups and wakeups[0][0] <= now:
-                candidates.add(heapq.heappop(wakeups)[1])
-            self._restless.difference_update(candidates)
             visit = store.paced_among(candidates)
         due = plan(visit, pacing, syncs, alerts.alerts, now, held=store.orders_by_id())
         for order in visit:
@@ -109,7 +101,7 @@ class KitchenClock:
             if until is None:
                 self._restless.add(order.id)
             elif until < NEVER:
-                heapq.heappush(self._wakeups, (until, order.id))  # an older entry left for it only revisits
+                self._visits.wake_at(until, order.id)
         self.visited = len(visit)
         return due
 
@@ -150,12 +142,6 @@ class KitchenClock:
         except HeardError as exc:  # the state moved under us (a person fired it first): nothing to do
             self.failures += 1
             log.warning("kitchen clock write refused kind=%s id=%.80s code=%s", kind, agg_id, exc.code)
-
-    def _note_written(self, events: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
-        """A store listener: every order written (its own fires too) is planned again at the next pass."""
-        for kind, agg_id in states:
-            if kind == ORDER:
-                self._written.add(agg_id)
 
     def on_commit(self, events: list[tuple[int, Event]], states: Mapping[tuple[str, str], Any]) -> None:
         """Changes that may make something due now (a first course with no delay, a stagger, new timing)

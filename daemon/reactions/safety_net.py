@@ -15,16 +15,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import heapq
 import logging
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
 from daemon.config import PrintingConfig
-from daemon.domain.events import ORDER
 from daemon.domain.model import Order, Ticket, TicketStatus
 from daemon.reactions.chits import chit
+from daemon.reactions.order_visits import OrderVisits
 from daemon.reactions.print_rule import effect
 from daemon.reactions.printing import Printing
 from daemon.store.journal import Effect
@@ -42,12 +41,10 @@ class SafetyNet:
         self._limit_ms = config.unseen_after_seconds * 1000
         self._fallback = config.unseen_printer or next(iter(printing.workers), None)
         self._now_ms = now_ms
-        # A scan visits only the orders written since the last one and those with a ticket coming due now,
-        # not every order on the screens: a busy service has thousands open, and nothing about an order
-        # that nobody wrote to changes but the time, which the wake-ups track.
-        self._visit_all = True  # the first scan: every order on screen (those restored at start)
-        self._written: set[str] = set()  # ids of orders written since the last scan
-        self._wakeups: list[tuple[int, str]] = []  # heap of (when an unseen ticket comes due, its order id)
+        # A scan visits the orders written since the last one and those with a ticket coming due now, not
+        # every order on the screens (daemon/reactions/order_visits.py); the first, every order on screen.
+        self._visits: OrderVisits | None = None  # made by start(): an idle net listens to nothing
+        self._visit_all = True
         self._recorded: dict[str, set[str]] = {}  # order id → its due tickets whose chit is in the journal
         self.scan_task: asyncio.Task[None] | None = None
         self.printed = 0
@@ -56,7 +53,7 @@ class SafetyNet:
     def start(self) -> None:
         """Off when `unseen_after_seconds` is 0 or this device has no printer to print on."""
         if self._limit_ms > 0 and self._fallback is not None:
-            self._store.subscribe(self._on_write)
+            self._visits = OrderVisits(self._store)
             self.scan_task = asyncio.create_task(self._run(), name="safety-net")
 
     async def stop(self) -> None:
@@ -64,12 +61,6 @@ class SafetyNet:
             self.scan_task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self.scan_task
-
-    def _on_write(self, events: object, states: Mapping[tuple[str, str], object]) -> None:
-        """A store listener: remembers which orders changed (local writes and merged ones alike)."""
-        for kind, agg_id in states:
-            if kind == ORDER:
-                self._written.add(agg_id)
 
     async def _run(self) -> None:
         while True:
@@ -82,19 +73,21 @@ class SafetyNet:
     async def scan(self) -> int:
         """Record the chits now due; returns how many were new."""
         now = self._now_ms()
+        visits = self._visits
+        if visits is None:  # scanned without start(): from here on, it follows the writes
+            visits = self._visits = OrderVisits(self._store)
+        visit = visits.take(now)
         if self._visit_all:
-            visit = {o.id for o in self._store.orders_on_screen()}
-        else:
-            visit = self._written
-        self._visit_all, self._written = False, set()
-        while self._wakeups and self._wakeups[0][0] <= now:
-            visit.add(heapq.heappop(self._wakeups)[1])
+            visit |= {o.id for o in self._store.orders_on_screen()}
+            self._visit_all = False
         self.visited = len(visit)
         due: list[Effect] = []
         fresh: dict[str, set[str]] = {}  # order id → its tickets due now
         for oid in visit:
             order = self._store.order(oid)
-            tickets = self._due(order, now) if order is not None and order.on_screen else []
+            tickets, wake = self._due(order, now) if order is not None and order.on_screen else ([], None)
+            if wake is not None:
+                visits.wake_at(wake, oid)
             if not tickets:
                 self._recorded.pop(oid, None)  # seen, bumped or gone: nothing to remember
                 continue
@@ -108,7 +101,7 @@ class SafetyNet:
             try:
                 new = await self._store.journal.record(due)
             except BaseException:
-                self._written |= visit  # not recorded: the next scan looks at these again
+                visits.again(visit)  # not recorded: the next scan looks at these again
                 raise
         else:
             new = []  # at stations with printers: nothing to record, nothing to rebuild
@@ -118,8 +111,8 @@ class SafetyNet:
         self.printed += len(new)
         return len(new)
 
-    def _due(self, order: Order, now: int) -> list[Ticket]:
-        """The order's tickets due now; for one still to come due, a wake-up at its time."""
+    def _due(self, order: Order, now: int) -> tuple[list[Ticket], int | None]:
+        """The order's tickets due now, and when the next of the others comes due (None: none will)."""
         due: list[Ticket] = []
         wake: int | None = None
         for ticket in order.tickets.values():
@@ -129,9 +122,7 @@ class SafetyNet:
                     due.append(ticket)
                 elif wake is None or at < wake:
                     wake = at
-        if wake is not None:
-            heapq.heappush(self._wakeups, (wake, order.id))
-        return due
+        return due, wake
 
     def _chits(self, order: Order, ticket: Ticket) -> list[Effect]:
         own, station = self._printing.printers_of(ticket.station_id)

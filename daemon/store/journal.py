@@ -109,6 +109,11 @@ Rule = Callable[[tuple[str, str], Any, Any, Sequence[Event]], Iterable[Effect]]
 Subscriber = Callable[[EffectRecord], None]
 
 
+def _chunks(ids: Sequence[str]) -> Iterable[Sequence[str]]:
+    """`ids` in pieces small enough to bind in one statement."""
+    return (ids[i : i + _IDS_PER_READ] for i in range(0, len(ids), _IDS_PER_READ))
+
+
 def effect_row(effect: Effect, now_ms: int) -> tuple[Any, ...]:
     payload = orjson.dumps(effect.payload).decode()
     return (effect.id, effect.kind, effect.target, effect.order_key, payload, PENDING, 0, now_ms, "", now_ms, now_ms)
@@ -217,10 +222,7 @@ class Journal:
     async def _update_all(self, statement: str, head: tuple[Any, ...], effect_ids: Sequence[str]) -> int:
         """One statement per _IDS_PER_READ ids, not one per id: the writer steps each statement with the
         interpreter released, a hand-off with the event loop every time."""
-        statements = [
-            (statement.format(", ".join("?" * len(chunk))), (*head, *chunk))
-            for chunk in (effect_ids[i : i + _IDS_PER_READ] for i in range(0, len(effect_ids), _IDS_PER_READ))
-        ]
+        statements = [(statement.format(", ".join("?" * len(chunk))), (*head, *chunk)) for chunk in _chunks(effect_ids)]
         if not statements:
             return 0
         _, counts = await self._store.write_journal([], statements)
@@ -241,7 +243,6 @@ class Journal:
 
     async def count_pending(self, kind: str, target: str, after_seq: int = 0) -> int:
         """How many effects of a worker's queue wait after `after_seq`, read from the journal's index."""
-
         query = "SELECT count(*) FROM effects WHERE status = 'pending' AND kind = ? AND target = ? AND seq > ?"
         rows = await asyncio.to_thread(self._read, query, (kind, target, after_seq))
         return int(rows[0][0])
@@ -253,8 +254,7 @@ class Journal:
     async def get_many(self, effect_ids: Sequence[str]) -> dict[str, EffectRecord]:
         """The effects of these ids that the journal holds, in one read, by id."""
         found: dict[str, EffectRecord] = {}
-        for start in range(0, len(effect_ids), _IDS_PER_READ):
-            chunk = effect_ids[start : start + _IDS_PER_READ]
+        for chunk in _chunks(effect_ids):
             marks = ", ".join("?" * len(chunk))
             found.update((r.effect.id, r) for r in await self._select(f"WHERE id IN ({marks})", chunk))
         return found
