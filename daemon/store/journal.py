@@ -160,10 +160,12 @@ class Journal:
         """After the COMMIT: tell each kind's subscribers of the effects that were new (an id that was
         already in the journal was recorded, and announced, before). `rows` are the effects' journal rows
         (`effect_row`), in the same order: the record is built from the effect itself, not decoded back."""
+        announced: set[str] = set()  # an id twice among the rows was inserted once: announced once
         for effect, row in zip(effects, rows, strict=True):
             seq = inserted.get(effect.id)
-            if seq is None:
+            if seq is None or effect.id in announced:
                 continue
+            announced.add(effect.id)
             subscribers = self._subscribers.get(effect.kind)
             if not subscribers:
                 continue
@@ -186,7 +188,7 @@ class Journal:
         now = self._store.now_ms()
         rows = [effect_row(e, now) for e in effects]
         inserted, _ = await self._store.write_journal(rows, [], effects)
-        return [row[0] for row in rows if row[0] in inserted]
+        return [eid for eid in dict.fromkeys(row[0] for row in rows) if eid in inserted]
 
     async def done(self, effect_id: str) -> bool:
         """Mark a pending effect done (one more attempt, the one that succeeded). False if it was not pending."""

@@ -56,22 +56,43 @@ def _many_rows(statement: str, columns: int, rows: int) -> str:
     return f"{head} VALUES {', '.join([one] * rows)}" + (f" ON CONFLICT{conflict}" if conflict else "")
 
 
-def _insert_all(
-    conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]], returning: str = ""
-) -> list[tuple[Any, ...]]:
-    """Insert the rows in as few steps as SQLite allows; with `returning`, the columns of the rows it
-    inserted (an INSERT that a conflict turned into nothing returns none)."""
-    if not rows:
-        return []
+def _chunks(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> list[list[tuple[Any, ...]]]:
+    """The rows in as few statements as SQLite binds the parameters of."""
     per_statement = max(1, min(ROWS_PER_STATEMENT, conn.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(rows[0])))
-    returned: list[tuple[Any, ...]] = []
-    for start in range(0, len(rows), per_statement):
-        chunk = rows[start : start + per_statement]
-        sql = _many_rows(statement, len(chunk[0]), len(chunk)) + (f" RETURNING {returning}" if returning else "")
-        cursor = conn.execute(sql, [v for row in chunk for v in row])
-        if returning:
-            returned.extend(cursor.fetchall())
-    return returned
+    return [rows[start : start + per_statement] for start in range(0, len(rows), per_statement)]
+
+
+def _insert_chunk(conn: sqlite3.Connection, statement: str, chunk: list[tuple[Any, ...]]) -> sqlite3.Cursor:
+    return conn.execute(_many_rows(statement, len(chunk[0]), len(chunk)), [v for row in chunk for v in row])
+
+
+def _insert_all(conn: sqlite3.Connection, statement: str, rows: list[tuple[Any, ...]]) -> None:
+    """Insert the rows in as few steps as SQLite allows."""
+    if rows:
+        for chunk in _chunks(conn, rows):
+            _insert_chunk(conn, statement, chunk)
+
+
+def _insert_effects(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> dict[str, int]:
+    """Insert effect rows (an id the journal holds already is left alone); the new ids, with their seqs.
+
+    Not with RETURNING: the sqlite3 module steps once per returned row, and gives up and takes back
+    the interpreter around every step, so each of a group's effects cost a hand-off with the event loop
+    (the writer waiting for the interpreter while the loop, out of work, waited for the COMMIT).
+    The new rows take consecutive seqs in the order given (a row id is the largest one plus one, and a
+    conflict takes none), so the statement's change count and last row id say which seqs they took;
+    only when some ids were there already (a re-fold, a replicated cause) is the journal asked which."""
+    inserted: dict[str, int] = {}
+    for chunk in _chunks(conn, rows):
+        cursor = _insert_chunk(conn, INSERT_EFFECT, chunk)
+        new, last = cursor.rowcount, cursor.lastrowid
+        if new == len(chunk) and last is not None:
+            first = last - new + 1
+            inserted.update({row[0]: first + i for i, row in enumerate(chunk)})
+        elif new > 0 and last is not None:
+            found = conn.execute("SELECT seq, id FROM effects WHERE seq BETWEEN ? AND ?", (last - new + 1, last))
+            inserted.update({eid: seq for seq, eid in found.fetchall()})
+    return inserted
 
 
 @dataclass
@@ -218,7 +239,7 @@ class LogWriter:
             _insert_all(conn, INSERT_EVENT, events)
             _insert_all(conn, UPSERT_AGGREGATE, aggregates)
             if effects:
-                inserted = {eid: seq for seq, eid in _insert_all(conn, INSERT_EFFECT, effects, "seq, id")}
+                inserted = _insert_effects(conn, effects)
                 for w in group:
                     w.inserted = inserted  # each write reads only its own ids from it
             for w in group:

@@ -58,6 +58,22 @@ async def test_the_same_effect_id_twice_is_one_effect(store: Store) -> None:
     assert record is not None and record.effect.payload == {"n": 1}
 
 
+async def test_new_effects_among_known_ones_are_announced_with_their_own_seqs(store: Store) -> None:
+    """The writer learns the new rows' seqs from the insert's change count and last row id, and asks the
+    journal only when some ids were there already: each announced seq must be the one stored."""
+    announced: list[EffectRecord] = []
+    store.journal.subscribe("print", announced.append)
+    await store.journal.record([Effect(i, "print", "kitchen") for i in ("a", "b")])
+    announced.clear()
+
+    new = await store.journal.record([Effect(i, "print", "kitchen") for i in ("c", "a", "d", "d", "b", "e")])
+
+    assert new == ["c", "d", "e"]
+    stored = {r.effect.id: r.seq for r in await store.journal.list(kind="print", limit=10)}
+    assert [(r.effect.id, r.seq) for r in announced] == [(i, stored[i]) for i in ("c", "d", "e")]
+    assert sorted(stored.values()) == list(range(1, 6))
+
+
 async def test_status_changes_only_a_pending_effect(store: Store) -> None:
     await store.journal.record([Effect(f"e{i}", "webhook", "sub-1") for i in range(4)])
 
