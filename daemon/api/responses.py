@@ -13,8 +13,12 @@ from daemon.api.context import CONFIG
 from daemon.domain.errors import HeardError, ValidationFailed
 
 
+# The header as a mapping: aiohttp parses a `content_type=` argument into its parts on every response.
+JSON_HEADERS = {"Content-Type": "application/json"}
+
+
 def json_response(body: Any, status: int = 200) -> web.Response:
-    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json")
+    return web.Response(body=orjson.dumps(body), status=status, headers=JSON_HEADERS)
 
 
 def dumps(value: Any) -> str:

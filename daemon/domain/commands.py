@@ -56,6 +56,9 @@ class Kitchen:
     routing: Routing
     templates: tuple[CourseTemplate, ...]
     _course_of_label: dict[str | None, int] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _course_specs: dict[tuple[int, frozenset[str]], dict[str, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
 
     def course_of(self, label: str | None) -> int:
         """The course an item's `course` label names (courses.course_number), remembered per kitchen:
@@ -67,6 +70,24 @@ class Kitchen:
                 self._course_of_label.clear()
             self._course_of_label[label] = number
         return number
+
+    def course_spec(self, number: int, hints: frozenset[str]) -> dict[str, Any]:
+        """A new course's spec (its name and starting status, rule 2) for the hints its items sent,
+        remembered per kitchen like the labels: a fresh copy each time, since it goes into an event."""
+        key = (number, hints)
+        spec = self._course_specs.get(key)
+        if spec is None:
+            status, auto = starting(number, hints, self.templates)
+            template = template_of(number, self.templates)
+            spec = {"number": number, "name": course_name(number, self.templates), "status": status.value}
+            if auto:
+                spec["auto"] = True
+            if template is not None and template.id is not None:
+                spec["template"] = template.id
+            if len(self._course_specs) >= _LABELS_MAX:
+                self._course_specs.clear()
+            self._course_specs[key] = spec
+        return dict(spec)
 
 
 def _str_or_none(value: Any) -> str | None:
@@ -108,27 +129,19 @@ def build_items(order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: 
     return built
 
 
-def new_courses(
-    items: Sequence[Mapping[str, Any]], order: Order | None, templates: Sequence[CourseTemplate]
-) -> list[dict[str, Any]]:
+def new_courses(items: Sequence[Mapping[str, Any]], order: Order | None, kitchen: Kitchen) -> list[dict[str, Any]]:
     """The courses these items open that the order does not have yet, each with its starting status."""
-    known = set(order.courses) if order else set()
-    hints: dict[int, list[str | None]] = {}
+    known = order.courses if order else {}
+    hints: dict[int, set[str]] = {}
     for item in items:
-        hints.setdefault(int(item["course"]), []).append(item.get("courseStatus"))
-    specs = []
-    for n, h in sorted(hints.items()):
-        if n in known:
-            continue
-        status, auto = starting(n, h, templates)
-        template = template_of(n, templates)
-        spec: dict[str, Any] = {"number": n, "name": course_name(n, templates), "status": status.value}
-        if auto:
-            spec["auto"] = True
-        if template is not None and template.id is not None:
-            spec["template"] = template.id
-        specs.append(spec)
-    return specs
+        number = item["course"]
+        found = hints.get(number)
+        if found is None:
+            found = hints[number] = set()
+        hint = item.get("courseStatus")
+        if hint:
+            found.add(hint)
+    return [kitchen.course_spec(n, frozenset(h)) for n, h in sorted(hints.items()) if n not in known]
 
 
 def create_order(
@@ -146,7 +159,7 @@ def create_order(
         "fields": dict(fields),
         "devices": list(devices),
         "items": items,
-        "courses": new_courses(items, None, kitchen.templates),
+        "courses": new_courses(items, None, kitchen),
     }
     return Change(OrderEvents.CREATED, ORDER, oid, payload)
 
@@ -162,7 +175,7 @@ def replace_order(
 ) -> Change:
     order = _existing(existing, str(fields["id"]))
     items = build_items(order.id, raw_items, kitchen)
-    payload = {"fields": dict(fields), "items": items, "courses": new_courses(items, order, kitchen.templates)}
+    payload = {"fields": dict(fields), "items": items, "courses": new_courses(items, order, kitchen)}
     return Change(OrderEvents.REPLACED, ORDER, order.id, payload)
 
 
@@ -175,7 +188,7 @@ def patch_order(existing: Order | None, oid: str, patch: Mapping[str, Any], kitc
         "add": add,
         "update": update,
         "remove": list(patch["remove"]),
-        "courses": new_courses([*add, *update], order, kitchen.templates),
+        "courses": new_courses([*add, *update], order, kitchen),
     }
     return Change(OrderEvents.PATCHED, ORDER, order.id, payload)
 
