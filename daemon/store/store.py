@@ -411,17 +411,13 @@ class Store:
             if effects:
                 self.journal.announce(effects, effect_rows, write.inserted)
 
-        write = Write(rows, [agg_row], on_commit, effect_rows)
-        future = writer.submit(write)
+        def on_refused(write: Write) -> None:
+            self._forget_pending(key, final)
+            self._flushed(key, events)
 
-        def on_refused(f: asyncio.Future[None]) -> None:
-            if not f.cancelled() and f.exception() is not None:
-                self._forget_pending(key, final)
-                self._flushed(key, events)
-
-        future.add_done_callback(on_refused)
+        write = Write(rows, [agg_row], on_commit, effect_rows, on_refused=on_refused)
         try:
-            await future
+            await writer.submit(write)
         except WriterFailed as exc:
             raise StoreUnavailable(f"the write was not stored: {exc}") from exc
         return final, [e for _, e in positioned]

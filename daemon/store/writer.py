@@ -19,7 +19,6 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -95,24 +94,53 @@ def _insert_effects(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> di
     return inserted
 
 
-@dataclass
+_NOTHING_INSERTED: dict[str, int] = {}  # replaced, never changed: the writer assigns a group's own dict
+_NO_COUNTS: list[int] = []
+
+
 class Write:
-    """One request's rows, and what to do on the loop once they are durable.
+    """One request's rows, and what to do on the loop once they are durable (or refused).
 
     `effects` are rows of the effect journal recorded with the events (an id already there is left
     alone); `statements` change the journal (an effect's status). The writer fills in, before
     `on_commit(write)` runs, which effect ids were new (`inserted`, id -> journal seq) and how many rows
-    each statement changed (`counts`). It is handed the write rather than closing over it: a closure
-    that held its own write would be a reference cycle per request, left for the tuned-down GC."""
+    each statement changed (`counts`). `on_refused(write)` runs, on the loop, when the write will never
+    be stored, before its future says so: whatever happens to the request that awaits it (a cancelled
+    request no longer hears of it). Both are handed the write rather than closing over it: a closure
+    that held its own write would be a reference cycle per request, left for the tuned-down GC.
+    A plain class with slots: one is built per request, and a dataclass's default factories cost more
+    than the rest of it."""
 
-    events: list[tuple[Any, ...]]
-    aggregates: list[tuple[Any, ...]]
-    on_commit: Callable[[Write], None]
-    effects: list[tuple[Any, ...]] = field(default_factory=list)
-    statements: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
-    inserted: dict[str, int] = field(default_factory=dict)
-    counts: list[int] = field(default_factory=list)
-    future: asyncio.Future[None] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+    __slots__ = ("events", "aggregates", "on_commit", "on_refused", "effects", "statements", "inserted", "counts",
+                 "future")
+
+    def __init__(
+        self,
+        events: list[tuple[Any, ...]],
+        aggregates: list[tuple[Any, ...]],
+        on_commit: Callable[[Write], None],
+        effects: list[tuple[Any, ...]] | None = None,
+        statements: list[tuple[str, tuple[Any, ...]]] | None = None,
+        on_refused: Callable[[Write], None] | None = None,
+    ) -> None:
+        self.events = events
+        self.aggregates = aggregates
+        self.on_commit = on_commit
+        self.on_refused = on_refused
+        self.effects: list[tuple[Any, ...]] = effects if effects is not None else []
+        self.statements: list[tuple[str, tuple[Any, ...]]] = statements if statements is not None else []
+        self.inserted = _NOTHING_INSERTED
+        self.counts = _NO_COUNTS
+        self.future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def refuse(self, reason: str) -> None:
+        if self.on_refused is not None:
+            try:
+                self.on_refused(self)
+            except Exception:  # the waiting request must hear of the refusal whatever the cleanup did
+                log.exception("on_refused failed")
+        if not self.future.done():
+            self.future.set_exception(WriterFailed(reason))
 
 
 class WriterFailed(RuntimeError):
@@ -151,7 +179,7 @@ class LogWriter:
     def submit(self, write: Write) -> asyncio.Future[None]:
         if not self.healthy:
             reason = self.failed or "the writer thread is not running"
-            write.future.set_exception(WriterFailed(f"the database refused a write earlier: {reason}"))
+            write.refuse(f"the database refused a write earlier: {reason}")
         else:
             # Handed over once per loop turn: one wake-up of the writer thread (and one hand-off of the
             # interpreter) for every request the turn decided, not one each. Queued even if the writer
@@ -270,5 +298,4 @@ def _resolve(group: list[Write]) -> None:
 
 def _fail(group: list[Write], exc: BaseException | None) -> None:
     for write in group:
-        if not write.future.done():
-            write.future.set_exception(WriterFailed(str(exc)))
+        write.refuse(str(exc))

@@ -80,6 +80,33 @@ async def test_writes_queued_behind_a_failed_commit_are_never_acknowledged(store
         await asyncio.wait_for(create(store, "later"), timeout=1.0)
 
 
+async def test_a_refused_write_leaves_no_pending_state_even_when_its_request_went_away(
+    store: Store, tmp_path: Path
+) -> None:
+    """The write's own cleanup runs on refusal, not on its request's future: a request cancelled while
+    its write waited (a client that hung up) must not leave its uncommitted state behind."""
+    db = tmp_path / "heard.db"
+    poison(db, "bad")
+    blocker = sqlite3.connect(db, isolation_level=None)
+    blocker.execute("BEGIN IMMEDIATE")
+    writer = store._writer
+    assert writer is not None
+    bad = asyncio.ensure_future(create(store, "bad"))
+    await until(
+        lambda: (ORDER, "bad") in store._pending and not writer._batch and writer._queue.qsize() == 0,
+        what="the writer holds the bad write",
+    )
+
+    bad.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await bad
+    blocker.execute("ROLLBACK")
+    await until(lambda: not store.ready and not store._pending, what="the refused write is forgotten")
+
+    assert store._unflushed == {}
+    blocker.close()
+
+
 def _add_line(line: str) -> dict[str, Any]:
     item = {"lineId": f"x{line}", "name": "Fries", "qty": 1, "mods": []}
     return {"fields": {}, "add": [item], "update": [], "remove": []}
