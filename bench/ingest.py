@@ -2,6 +2,10 @@
 
 Each server runs alone (so they never share the 2 cores with each other) and wrk loads it on loopback with
 the same script, concurrency and duration. Prints orders/s, p50, p99 and errors, then the ratios.
+
+The three servers take turns, round after round (`--rounds`, 3 by default), each on fresh data: on a
+shared machine the baseline alone moves by a quarter between runs a minute apart, so each round's ratio
+is taken within the round, and the verdict is on the median round.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import os
 import re
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -202,50 +207,64 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--rounds", type=int, default=3, help="baseline, daemon and no-printer in turn, this often")
     parser.add_argument("--log-level", default="INFO", help="the daemon's log level during the run")
     args = parser.parse_args()
     wrk = ensure_wrk()
-    with tempfile.TemporaryDirectory(prefix="heard-bench-") as tmp:
-        workdir = Path(tmp)
-        baseline = bench_baseline(wrk, args, workdir)
-        daemon = bench_daemon(wrk, args, workdir, "daemon")
-        bare = bench_daemon(wrk, args, workdir, "no-printer", demo_without_printers(workdir / "no-printer.toml"))
+    rounds: list[tuple[Result, Result, Result]] = []
+    for _ in range(args.rounds):
+        with tempfile.TemporaryDirectory(prefix="heard-bench-") as tmp:
+            workdir = Path(tmp)
+            baseline = bench_baseline(wrk, args, workdir)
+            daemon = bench_daemon(wrk, args, workdir, "daemon")
+            bare = bench_daemon(wrk, args, workdir, "no-printer", demo_without_printers(workdir / "no-printer.toml"))
+        rounds.append((baseline, daemon, bare))
     print(
         f"\ningest: wrk, {args.concurrency} connections, {args.threads} threads, {args.duration} s, "
-        f"on {os.cpu_count()} cores, Python {sys.version.split()[0]}"
+        f"on {os.cpu_count()} cores, Python {sys.version.split()[0]}; {args.rounds} rounds, the servers in turn"
     )
     print("daemon: the embedded demo, printing each order's grill and expo chits to its file printer;")
     print("no-printer: the same kitchen without the printer (the order path the goal was set on)")
-    print(f"{'':10} {'orders/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9} {'CPU µs/order':>13}")
-    for r in (baseline, daemon, bare):
-        print(
-            f"{r.name:10} {r.orders_per_s:10.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d} {r.requests:9d}"
-            f" {r.cpu_per_order_us:13.0f}"
-        )
-    for r in (daemon, bare):
-        report(r, baseline)
+    print(
+        f"{'round':5} {'':10} {'orders/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}"
+        f" {'CPU µs/order':>13} {'ratio':>6}"
+    )
+    for i, results in enumerate(rounds, 1):
+        for r in results:
+            ratio = r.orders_per_s / results[0].orders_per_s if results[0].orders_per_s else 0.0
+            print(
+                f"{i:5d} {r.name:10} {r.orders_per_s:10.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d}"
+                f" {r.requests:9d} {r.cpu_per_order_us:13.0f} {'' if r is results[0] else f'{ratio:6.2f}'}"
+            )
+    for column in (1, 2):
+        report([(results[column], results[0]) for results in rounds])
 
 
-def report(daemon: Result, baseline: Result) -> None:
-    print(f"\n{daemon.name}:")
-    ratio = daemon.orders_per_s / baseline.orders_per_s if baseline.orders_per_s else 0.0
+def report(pairs: list[tuple[Result, Result]]) -> None:
+    """The goals, on the median round: each round's ratio is of two servers measured a minute apart."""
+    name = pairs[0][0].name
+    ratio = statistics.median(d.orders_per_s / b.orders_per_s if b.orders_per_s else 0.0 for d, b in pairs)
+    cpu_ratio = statistics.median(
+        b.cpu_per_order_us / d.cpu_per_order_us if d.cpu_per_order_us else 0.0 for d, b in pairs
+    )
+    orders = statistics.median(d.orders_per_s for d, _ in pairs)
+    p99 = statistics.median(d.p99_ms for d, _ in pairs)
+    base_p99 = statistics.median(b.p99_ms for _, b in pairs)
+    print(f"\n{name} (the median of {len(pairs)} rounds):")
     print(f"  ratio to the baseline: {ratio:.2f}  (goal ≥ {GOAL_RATIO}: {verdict(ratio >= GOAL_RATIO)})")
-    if daemon.cpu_per_order_us:
-        cpu_ratio = baseline.cpu_per_order_us / daemon.cpu_per_order_us
-        print(
-            f"  CPU per order, baseline/daemon: {cpu_ratio:.2f}  (the same comparison by cost: other processes on"
-            " the machine disturb it much less than orders/s)"
-        )
     print(
-        f"  orders/s: {daemon.orders_per_s:.0f}  (goal ≥ {GOAL_ORDERS_PER_S}: "
-        f"{verdict(daemon.orders_per_s >= GOAL_ORDERS_PER_S)})"
+        f"  CPU per order, baseline/daemon: {cpu_ratio:.2f}  (the same comparison by cost: other processes on"
+        " the machine disturb it much less than orders/s)"
     )
+    print(f"  orders/s: {orders:.0f}  (goal ≥ {GOAL_ORDERS_PER_S}: {verdict(orders >= GOAL_ORDERS_PER_S)})")
     print(
-        f"  p99: {daemon.p99_ms:.0f} ms  (goal < {GOAL_P99_MS} ms: {verdict(daemon.p99_ms < GOAL_P99_MS)}; the"
-        f" baseline's own: {baseline.p99_ms:.0f} ms)"
+        f"  p99: {p99:.0f} ms  (goal < {GOAL_P99_MS} ms: {verdict(p99 < GOAL_P99_MS)};"
+        f" the baseline's own: {base_p99:.0f} ms)"
     )
-    if daemon.errors or baseline.errors:
-        print(f"  note: errors {daemon.name}={daemon.errors} baseline={baseline.errors}")
+    errors = sum(d.errors + b.errors for d, b in pairs)
+    if errors:
+        print(f"  note: {errors} errors over the rounds (see the table)")
+
 
 if __name__ == "__main__":
     main()

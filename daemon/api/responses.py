@@ -12,7 +12,6 @@ from aiohttp import web
 from daemon.api.context import CONFIG
 from daemon.domain.errors import HeardError, ValidationFailed
 
-
 # The header as a mapping: aiohttp parses a `content_type=` argument into its parts on every response.
 JSON_HEADERS = {"Content-Type": "application/json"}
 
