@@ -111,8 +111,17 @@ class Write:
     A plain class with slots: one is built per request, and a dataclass's default factories cost more
     than the rest of it."""
 
-    __slots__ = ("events", "aggregates", "on_commit", "on_refused", "effects", "statements", "inserted", "counts",
-                 "future")
+    __slots__ = (
+        "events",
+        "aggregates",
+        "on_commit",
+        "on_refused",
+        "effects",
+        "statements",
+        "inserted",
+        "counts",
+        "future",
+    )
 
     def __init__(
         self,
