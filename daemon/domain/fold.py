@@ -41,9 +41,10 @@ from daemon.domain.model import (
 )
 from daemon.domain.notices import apply_arrival_estimated, apply_customer_arrived
 from daemon.domain.settle import items_with_status, settle, void_tickets
-from daemon.domain.values import evolve, name_uuid
+from daemon.domain.values import evolve, name_uuids
 
 _ITEM_NS = uuid.UUID("0b7c3f1e-9d2a-4e8b-8c61-5a4f2e9d7b33")
+_item_uuid = name_uuids(_ITEM_NS)
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def item_id(order_id: str, line_id: str | None, salt: str = "") -> str:
     """An item's id. With a lineId it is the same in every event, which is how updates match items;
     without one it is salted with the event that brought the item (see `_incoming`)."""
     key = f"{order_id}\x1fline\x1f{line_id}" if line_id is not None else f"{order_id}\x1fnoline\x1f{salt}"
-    return name_uuid(_ITEM_NS, key)
+    return _item_uuid(key)
 
 
 def _incoming(event: Event, raws: Iterable[Mapping[str, Any]], updated_ms: int | None = None) -> list[Item]:

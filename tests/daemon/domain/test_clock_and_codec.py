@@ -70,6 +70,17 @@ def test_name_uuid_equals_uuid5() -> None:
     assert all(name_uuid(namespace, n) == str(uuid.uuid5(namespace, n)) for n in ("", "a", "order\x1fgrill\x1f2", "é"))
 
 
+def test_ticket_and_item_ids_are_the_uuid5s_they_always_were() -> None:
+    """The fold derives them through a bound namespace: the ids stored and replicated must not change."""
+    from daemon.domain.fold import _ITEM_NS, item_id
+    from daemon.domain.settle import _TICKET_NS, ticket_id
+
+    assert ticket_id("o-1", "grill", 2) == str(uuid.uuid5(_TICKET_NS, "o-1\x1fgrill\x1f2"))
+    assert ticket_id("o-1", "grill", 2, 3) == str(uuid.uuid5(_TICKET_NS, "o-1\x1fgrill\x1f2\x1f3"))
+    assert item_id("o-1", "7") == str(uuid.uuid5(_ITEM_NS, "o-1\x1fline\x1f7"))
+    assert item_id("o-1", None, "dev\x1f4\x1f0") == str(uuid.uuid5(_ITEM_NS, "o-1\x1fnoline\x1fdev\x1f4\x1f0"))
+
+
 def test_evolve_copies_and_refuses_unknown_fields() -> None:
     station = Station("grill", "Grill")
 
