@@ -48,6 +48,7 @@ def _builtin_sha1() -> Callable[[bytes], Any]:
 
 _sha1 = _builtin_sha1()
 
+
 def name_uuids(namespace: uuid.UUID) -> Callable[[str], str]:
     """`name_uuid` for one namespace, its bytes bound once: the fold derives ticket and item ids by the
     thousand, and a lookup of the namespace per id was a good part of each."""

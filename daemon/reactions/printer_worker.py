@@ -259,8 +259,8 @@ class PrinterWorker:
 
     async def _failed(self, error: str) -> None:
         self._note_dead(error)
-        for job in list(self.jobs):
-            reason = await self._unwanted(job)
+        jobs = list(self.jobs)
+        for job, reason in zip(jobs, await self._unwanted_of(jobs), strict=True):
             if reason:
                 await self._drop(job, reason)
                 self._forget(job)
@@ -291,12 +291,9 @@ class PrinterWorker:
         self._forget(job)
         log.warning("print job failed over printer=%s backup=%s job=%s", self.id, backup.id, job.id)
 
-    async def _unwanted(self, job: Job) -> str | None:
-        """Why this job should not print any more, or None."""
-        return (await self._unwanted_of([job]))[0]
-
     async def _unwanted_of(self, jobs: list[Job]) -> list[str | None]:
-        """`_unwanted` of each job, with one read of the journal for their backup copies."""
+        """Why each job should not print any more (None: it should), with one read of the journal for
+        their backup copies."""
         backup = self.backup
         if backup is None:
             return [await self._unwanted_here(job) for job in jobs]

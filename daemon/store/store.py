@@ -512,8 +512,14 @@ class Store:
             if effects:
                 self.journal.announce(effects, effect_rows, write.inserted)
 
+        def on_refused(write: Write) -> None:
+            for key, state in finals.items():
+                self._forget_pending(key, state)
+            for key in merged:
+                self._flushed(key, [e for _, e in by_key[key]])
+
         effect_rows = [effect_row(e, now) for e in effects]
-        write = Write(rows, agg_rows, on_commit, effect_rows, statements)
+        write = Write(rows, agg_rows, on_commit, effect_rows, statements, on_refused=on_refused)
         try:
             await writer.submit(write)
         except WriterFailed as exc:

@@ -107,6 +107,25 @@ async def test_a_refused_write_leaves_no_pending_state_even_when_its_request_wen
     blocker.close()
 
 
+async def test_refused_events_from_a_peer_leave_no_pending_state(store: Store, tmp_path: Path) -> None:
+    """A peer's events merged into the state are forgotten, like a local write's, when the database
+    refuses them: nothing is left pending for a later write to be decided on."""
+    peer = Store(tmp_path / "peer.db", "device-b")
+    await peer.open()
+    try:
+        await create(peer, "bad")
+        events = peer.events_of_origin("device-b", 0)
+    finally:
+        await peer.close()
+    poison(tmp_path / "heard.db", "bad")
+
+    with pytest.raises(StoreUnavailable):
+        await store.ingest(events)
+
+    assert store._pending == {} and store._unflushed == {}
+    assert store.order("bad") is None
+
+
 def _add_line(line: str) -> dict[str, Any]:
     item = {"lineId": f"x{line}", "name": "Fries", "qty": 1, "mods": []}
     return {"fields": {}, "add": [item], "update": [], "remove": []}
