@@ -97,31 +97,39 @@ def _str_or_none(value: Any) -> str | None:
 def build_items(order_id: str, raw_items: Sequence[Mapping[str, Any]], kitchen: Kitchen) -> list[dict[str, Any]]:
     """Checked KdsItems → the item form carried by events: course and stations resolved, and the id
     of a line with a lineId. A line without one gets its id from the fold, which derives it from the
-    event: a command only sees one device's view, so any id it made could be made again elsewhere."""
+    event: a command only sees one device's view, so any id it made could be made again elsewhere.
+
+    One pass per item, with each lookup bound once: it runs for every item of every order."""
     built = []
-    routing = kitchen.routing
+    route = kitchen.routing.route
+    course_of = kitchen.course_of
+    known = _KNOWN_ITEM_KEYS
     for raw in raw_items:
-        line_id = _str_or_none(raw.get("lineId"))
+        get = raw.get
+        line_id = _str_or_none(get("lineId"))
         name = str(raw["name"])
-        menu_item_id = _str_or_none(raw.get("id"))
-        category = _str_or_none(raw.get("category"))
-        label = _str_or_none(raw.get("course"))
+        menu_item_id = _str_or_none(get("id"))
+        category = _str_or_none(get("category"))
+        label = _str_or_none(get("course"))
+        mods = get("mods")
+        allergens = get("allergens")
+        unknown = raw.keys() - known
         item: dict[str, Any] = {
             "lineId": line_id,
             "menuItemId": menu_item_id,
             "name": name,
             "qty": int(raw["qty"]),
-            "price": _str_or_none(raw.get("price")),
-            "mods": list(raw.get("mods") or []),
-            "specialInstructions": _str_or_none(raw.get("specialInstructions")),
-            "seat": _str_or_none(raw.get("seat")),
-            "course": kitchen.course_of(label),
+            "price": _str_or_none(get("price")),
+            "mods": list(mods) if mods else [],
+            "specialInstructions": _str_or_none(get("specialInstructions")),
+            "seat": _str_or_none(get("seat")),
+            "course": course_of(label),
             "courseLabel": label,
-            "courseStatus": raw.get("courseStatus"),
+            "courseStatus": get("courseStatus"),
             "category": category,
-            "allergens": [str(a) for a in raw.get("allergens") or []],
-            "stations": list(routing.route(name=name, menu_item_id=menu_item_id, category=category)),
-            "extra": {k: v for k, v in raw.items() if k not in _KNOWN_ITEM_KEYS},
+            "allergens": [a if a.__class__ is str else str(a) for a in allergens] if allergens else [],
+            "stations": list(route(name=name, menu_item_id=menu_item_id, category=category)),
+            "extra": {k: v for k, v in raw.items() if k in unknown} if unknown else {},
         }
         if line_id is not None:
             item["id"] = item_id(order_id, line_id)

@@ -10,7 +10,6 @@ import uuid
 from collections.abc import Iterable
 
 from daemon.domain.model import (
-    ITEM_DONE,
     Course,
     CourseStatus,
     Item,
@@ -34,6 +33,7 @@ _C_SKIPPED = CourseStatus.SKIPPED
 _F_DELETED = ItemFlag.DELETED
 _F_VOIDED = ItemFlag.VOIDED
 _I_PENDING = ItemStatus.PENDING
+_I_READY = ItemStatus.READY
 _I_SERVED = ItemStatus.SERVED
 _O_CANCELED = OrderStatus.CANCELED
 _O_PENDING = OrderStatus.PENDING
@@ -73,8 +73,15 @@ class _Work:
 
     __slots__ = ("live", "undone", "started", "unserved")
 
-    def __init__(self) -> None:
-        self.live = self.undone = self.started = self.unserved = 0
+    def __init__(self, done: bool | None = None, started: bool = False, served: bool = False) -> None:
+        """Empty, or already counting its first live item (`done` given): most pairs have one item."""
+        if done is None:
+            self.live = self.undone = self.started = self.unserved = 0
+        else:
+            self.live = 1
+            self.undone = 0 if done else 1
+            self.started = 1 if started else 0
+            self.unserved = 0 if served else 1
 
     def add(self, done: bool, started: bool, served: bool) -> None:
         self.live += 1
@@ -105,7 +112,7 @@ def settle(order: Order, at_ms: int) -> Order:
         if flag is _F_DELETED or flag is _F_VOIDED:  # Item.is_live, without a property call per item
             continue
         item_status = item.status
-        done = item_status in ITEM_DONE
+        done = item_status is _I_READY or item_status is _I_SERVED  # ITEM_DONE
         started = item_status is not _I_PENDING
         served = item_status is _I_SERVED
         whole.add(done, started, served)
@@ -120,8 +127,9 @@ def settle(order: Order, at_ms: int) -> Order:
                 continue  # made before its ticket was voided: it stays on that ticket
             work = by_pair.get(pair)
             if work is None:
-                work = by_pair[pair] = _Work()
-            work.add(done, started, served)
+                by_pair[pair] = _Work(done, started, served)
+            else:
+                work.add(done, started, served)
     tickets = _ensure_tickets(order, by_pair, open_pairs, generations, at_ms)
     tickets = {
         tid: _settle_ticket(order, t, by_pair.get((t.station_id, t.course), _NOTHING), at_ms)
@@ -160,14 +168,16 @@ def _ensure_tickets(
     tickets = dict(order.tickets)
     if order.canceled:
         return tickets
-    for (station_id, course_number), work in by_pair.items():
-        if (station_id, course_number) in open_pairs or not work.undone:
+    oid, courses = order.id, order.courses
+    priority = _P_HIGH if order.priority else _P_NORMAL
+    for pair, work in by_pair.items():
+        if pair in open_pairs or not work.undone:
             continue
-        generation = generations.get((station_id, course_number), 0)
-        tid = ticket_id(order.id, station_id, course_number, generation)
-        course = order.courses.get(course_number)
-        status = _T_HELD if course and course.status is _C_HELD else _T_PENDING
-        priority = _P_HIGH if order.priority else _P_NORMAL
+        station_id, course_number = pair
+        generation = generations.get(pair, 0)
+        tid = ticket_id(oid, station_id, course_number, generation)
+        course = courses.get(course_number)
+        status = _T_HELD if course is not None and course.status is _C_HELD else _T_PENDING
         tickets[tid] = Ticket(tid, station_id, course_number, status, at_ms, priority, updated_ms=at_ms)
     return tickets
 

@@ -49,7 +49,8 @@ class OrderIndex:
         active = order.status in ACTIVE_ORDER_STATUSES
         _mark(self._active, oid, active)
         _mark(self._paced, oid, active and needs_clock(order))
-        _mark(self._on_screen, oid, order.on_screen)
+        # Order.on_screen, from the active stations just found: some ticket still to bump, or none made yet.
+        _mark(self._on_screen, oid, bool(active_stations) if order.tickets else not order.canceled)
         self._seat(oid, order.table_id)
 
     def _seat(self, oid: str, table_id: str | None) -> None:
