@@ -22,6 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from daemon.store.checkpointer import BACKSTOP_PAGES, Checkpointer
+
 log = logging.getLogger(__name__)
 
 INSERT_EVENT = (
@@ -171,6 +173,7 @@ class LogWriter:
         self._queue: queue.SimpleQueue[list[Write] | None] = queue.SimpleQueue()
         self._batch: list[Write] = []  # this loop turn's writes, handed over together
         self._thread = threading.Thread(target=self._run, name="heard-writer", daemon=True)
+        self.checkpointer = Checkpointer(path)  # the log's checkpoints, off the COMMIT path
         self.failed: BaseException | None = None
         self._running = False  # from start() until the thread ends, however it ends
         self.groups = 0
@@ -178,6 +181,7 @@ class LogWriter:
 
     def start(self) -> None:
         self._running = True
+        self.checkpointer.start()
         self._thread.start()
 
     @property
@@ -214,11 +218,13 @@ class LogWriter:
             self._hand_over()
         self._queue.put(None)
         await asyncio.to_thread(self._thread.join)
+        await asyncio.to_thread(self.checkpointer.stop)
 
     def _run(self) -> None:
         conn: sqlite3.Connection | None = None
         try:
             conn = connect_for_writing(self._path)
+            conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")  # the checkpointer does the rest
         except BaseException as exc:  # noqa: BLE001 - a writer that cannot open must refuse, never hang
             self._fail(exc, "cannot open the database for writing")
         try:
@@ -292,6 +298,7 @@ class LogWriter:
             return
         self.groups += 1
         self.writes += len(group)
+        self.checkpointer.written()
         self._loop.call_soon_threadsafe(_resolve, group)
 
 
