@@ -311,77 +311,95 @@ def _fast_table(shape: k.Shape, zone: tzinfo) -> dict[str, tuple[Any, ...]]:
 
 def _shape(shape: k.Shape, zone: tzinfo) -> ObjectChecker:
     """The careful path behind a fast one that only accepts. An object whose every field has its most common
-    form (a short printable string, an in-range int, a canonical choice) is copied with one lookup per field
-    and no call; anything else, right or wrong, takes the careful path, which names what is wrong.
-    Validation is on the ingest hot path, and nearly every order is in the common form."""
+    form (a short printable string, an in-range int, a canonical choice) is copied with a few operations per
+    field; anything else, right or wrong, takes the careful path, which names what is wrong. Validation is
+    on the ingest hot path, and nearly every order is in the common form.
+
+    The fast path is straight-line code written for the shape (see _fast_source) and compiled once, as
+    dataclasses and attrs write their __init__: walking a table of the fields cost a lookup, an unpacking
+    and a chain of comparisons per field, the larger part of checking an item."""
     careful_check = careful(shape, zone)
     if shape.partial:
         return careful_check  # partial updates are rare, and drop their nulls: no fast path to keep in step
-    table = _fast_table(shape, zone)
-    required, defaults = shape.required, _defaults(shape)
-    template = dict(defaults)
-    shorthand = shape.shorthand or ""
-    short_max = table[shorthand][1] if shorthand else -1
-
-    def check(value: Any, budget: list[int]) -> dict[str, Any]:
-        if value.__class__ is not dict:
-            # A printable string holds no control character, and one that starts above " " is not blank.
-            if value.__class__ is str and len(value) <= short_max and value.isprintable() and value[:1] > " ":
-                out = template.copy()
-                out[shorthand] = value
-                return out
-            return careful_check(value, budget)
-        for name in required:
-            if value.get(name) is None:  # missing or null: the careful path says which, first
-                return careful_check(value, budget)
-        left = budget[0]  # to give back what nested checks spent if this object takes the careful path
-        out = dict(value)
-        for name, v in value.items():
-            spec = table.get(name)
-            if spec is None:
-                if v is not None:
-                    try:
-                        _unknown(v, budget)
-                    except Refused as refused:
-                        refused.where = _key_path(name) + refused.where
-                        raise
-                continue
-            kind = spec[0]
-            if kind == 0:  # _TEXT (literals: a comparison with a constant is the cheapest)
-                if v.__class__ is str and len(v) <= spec[1] and v.isprintable():
-                    continue
-            elif kind == 1:  # _NAME
-                if v.__class__ is str and len(v) <= spec[1] and v.isprintable() and v[:1] > " ":
-                    continue
-            elif kind == 6:  # _OWN
-                if v is not None:
-                    try:
-                        out[name] = spec[1](v, budget)
-                    except Refused as refused:
-                        refused.where = f".{name}{refused.where}"
-                        raise
-                    continue
-            elif kind == 3:  # _WHOLE
-                if v.__class__ is int and spec[1] <= v <= spec[2]:
-                    continue
-            elif kind == 2:  # _LABEL
-                if v.__class__ is str and len(v) <= spec[1] and v.isprintable() and spec[2](v) is None:
-                    continue
-            elif kind == 4:  # _CHOICE
-                if v.__class__ is str and v in spec[1]:
-                    continue
-            elif v.__class__ is bool:  # _FLAG
-                continue
-            if v is None and name not in required:
-                continue  # null is absent
-            budget[0] = left
-            return careful_check(value, budget)
-        for name, default in defaults:
-            if out.get(name) is None:
-                out[name] = default
-        return out
-
+    source, constants = _fast_source(shape, _fast_table(shape, zone))
+    namespace: dict[str, Any] = {"careful": careful_check, "Refused": Refused, "_unknown": _unknown, **constants}
+    exec(compile(source, f"<fast check of {shape.name}>", "exec"), namespace)  # noqa: S102 - our own source
+    check: ObjectChecker = namespace["check"]
     return check
+
+
+def _fast_source(shape: k.Shape, table: dict[str, tuple[Any, ...]]) -> tuple[str, dict[str, Any]]:
+    """The fast path's source for one shape, and the constants it names. Every test that fails, a nested
+    refusal and an unknown value past the budget included, hands the whole object to the careful path with
+    the budget as it was, so whatever the fast path does not accept is answered exactly as careful answers."""
+    constants: dict[str, Any] = {"KNOWN": frozenset(table)}
+    shorthand = shape.shorthand or ""
+    lines = ["def check(value, budget):", "    if value.__class__ is not dict:"]
+    if shorthand:
+        constants["TEMPLATE"] = dict(_defaults(shape))
+        # A printable string holds no control character, and one that starts above " " is not blank.
+        lines += [
+            f"        if value.__class__ is str and len(value) <= {table[shorthand][1]!r} and value.isprintable()"
+            ' and value[:1] > " ":',
+            "            out = TEMPLATE.copy()",
+            f"            out[{shorthand!r}] = value",
+            "            return out",
+        ]
+    lines += [
+        "        return careful(value, budget)",
+        "    get = value.get",
+        "    left = budget[0]",
+        "    out = dict(value)",
+    ]
+    # A required field missing or null is the careful path's to name, like any other fault.
+    required = frozenset(shape.required)
+    refuse = ["        budget[0] = left", "        return careful(value, budget)"]
+    for n, (name, spec) in enumerate(table.items()):
+        kind, key = spec[0], repr(name)
+        if kind == _OWN:
+            constants[f"own{n}"] = spec[1]
+            lines += [
+                f"    v = get({key})",
+                *(["    if v is None:", *refuse] if name in required else []),
+                "    if v is not None:",
+                "        try:",
+                f"            out[{key}] = own{n}(v, budget)",
+                "        except Refused:",
+                "            budget[0] = left",
+                "            return careful(value, budget)",
+            ]
+            continue
+        if kind == _TEXT:
+            test = f"v.__class__ is str and len(v) <= {spec[1]!r} and v.isprintable()"
+        elif kind == _NAME:
+            test = f'v.__class__ is str and len(v) <= {spec[1]!r} and v.isprintable() and v[:1] > " "'
+        elif kind == _LABEL:
+            constants[f"digits{n}"] = spec[2]
+            test = f"v.__class__ is str and len(v) <= {spec[1]!r} and v.isprintable() and digits{n}(v) is None"
+        elif kind == _WHOLE:
+            test = f"v.__class__ is int and {spec[1]!r} <= v <= {spec[2]!r}"
+        elif kind == _CHOICE:
+            constants[f"choices{n}"] = spec[1]
+            test = f"v.__class__ is str and v in choices{n}"
+        else:  # _FLAG
+            test = "v.__class__ is bool"
+        fails = f"v is None or not ({test})" if name in required else f"v is not None and not ({test})"
+        lines += [f"    v = get({key})", f"    if {fails}:", *refuse]
+    lines += [
+        "    if not KNOWN.issuperset(value):  # unknown fields: kept as sent, within the budget",
+        "        for name, v in value.items():",
+        "            if v is not None and name not in KNOWN:",
+        "                try:",
+        "                    _unknown(v, budget)",
+        "                except Refused:",
+        "                    budget[0] = left",
+        "                    return careful(value, budget)",
+    ]
+    for n, (name, default) in enumerate(_defaults(shape)):
+        constants[f"default{n}"] = default
+        lines += [f"    if out.get({name!r}) is None:", f"        out[{name!r}] = default{n}"]
+    lines.append("    return out")
+    return "\n".join(lines) + "\n", constants
 
 
 def checker(spec: k.Field | k.Shape, zone: tzinfo = UTC) -> Checker:
