@@ -110,7 +110,8 @@ def item_from_json(data: Mapping[str, Any], updated_ms: int | None = None, item_
         fast = msgspec.convert(data, _ItemJson)
     except (msgspec.ValidationError, TypeError):
         fast = None
-    if fast is not None and (item_id is not None or fast.id is not None) and all(m.qty for m in fast.mods):
+    # (A modifier's qty of 0, which the liberal reading takes as 1, is refused by Modifier's own bound.)
+    if fast is not None and (item_id is not None or fast.id is not None):
         values = msgspec.structs.astuple(fast)
         if item_id is not None or updated_ms is not None:
             values = (

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 
@@ -148,7 +148,8 @@ class StationKind(StrEnum):
 
 class Modifier(msgspec.Struct, frozen=True, gc=False):
     name: str
-    qty: int = 1
+    # At least 1 as msgspec reads it (codec.item_from_json): a stored 0 is read by the liberal path, as 1.
+    qty: Annotated[int, msgspec.Meta(ge=1)] = 1
     id: str | None = None
     allergens: tuple[str, ...] = ()
 
