@@ -57,7 +57,13 @@ def result_rule(origin: str) -> Callable[[tuple[str, str], Any, Any, Sequence[Ev
         for event in events:
             name = NAME_OF_EVENT.get(event.type)
             retry = event.payload.get("retry") if name else None
-            if not isinstance(retry, Mapping) or not retry.get("notificationUrl") or event.origin != origin:
+            # (`not retry` first: an isinstance of None against an ABC is Python code, on every write.)
+            if (
+                not retry
+                or not isinstance(retry, Mapping)
+                or not retry.get("notificationUrl")
+                or event.origin != origin
+            ):
                 continue
             url = str(retry["notificationUrl"])
             body = {

@@ -28,19 +28,17 @@ class _Layer:
     def add(self, h: int) -> None:
         # Double hashing (Kirsch-Mitzenmacher): k indexes from two halves of one 64-bit hash.
         bits, mask, h1, h2 = self.bits, self.mask, h & 0xFFFFFFFF, (h >> 32) | 1
-        for _ in range(self.hashes):
-            i = h1 & mask
+        for i in range(h1, h1 + self.hashes * h2, h2):  # h1, h1 + h2, ...: `hashes` of them (h2 >= 1)
+            i &= mask
             bits[i >> 3] |= 1 << (i & 7)
-            h1 += h2
         self.count += 1
 
     def __contains__(self, h: int) -> bool:
         bits, mask, h1, h2 = self.bits, self.mask, h & 0xFFFFFFFF, (h >> 32) | 1
-        for _ in range(self.hashes):
-            i = h1 & mask
+        for i in range(h1, h1 + self.hashes * h2, h2):
+            i &= mask
             if not bits[i >> 3] & (1 << (i & 7)):
                 return False
-            h1 += h2
         return True
 
 
@@ -61,7 +59,10 @@ class KnownIds:
 
     def may_contain(self, kind: str, agg_id: str) -> bool:
         h = hash((kind, agg_id)) & 0xFFFFFFFFFFFFFFFF
-        return any(h in layer for layer in self._layers)
+        for layer in self._layers:
+            if h in layer:
+                return True
+        return False
 
     @property
     def bytes_used(self) -> int:

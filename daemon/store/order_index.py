@@ -25,9 +25,7 @@ class OrderIndex:
     def put(self, order: Order) -> None:
         oid = order.id
         self._orders[oid] = order
-        item_orders = self._item_orders
-        for item_id in order.items:
-            item_orders[item_id] = oid
+        self._item_orders.update(dict.fromkeys(order.items, oid))
         active_stations = set()
         for ticket in order.tickets.values():
             station_id = ticket.station_id

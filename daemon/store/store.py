@@ -675,8 +675,11 @@ class Store:
         left = self._unflushed.get(key)
         if left is None:
             return
-        done = {e.id for e in events}
-        rest = [e for e in left if e.id not in done]
+        if left[: len(events)] == events:  # the usual case: a key's writes commit in the order they were made
+            rest = left[len(events) :]
+        else:
+            done = {e.id for e in events}
+            rest = [e for e in left if e.id not in done]
         if rest:
             self._unflushed[key] = rest
         else:
