@@ -9,7 +9,8 @@ writer, 24,000 orders). The requests of that group waited for it, and the event 
 were in that group, sat idle.
 
 Here a thread with its own connection checkpoints PASSIVE (it never waits for, or blocks, the writer or a
-reader) about once a second while writes come in, and never while none do. The writer keeps SQLite's own
+reader) every INTERVAL_SECONDS while writes come in, and never while none do: each pass copies what the
+last interval committed, so none takes long. The writer keeps SQLite's own
 checkpoint as a backstop, at a higher mark (BACKSTOP_PAGES): a passive checkpoint that runs beside a writer
 cannot reset the log (the writer is always past it), so under a load that never pauses the log grows until
 that backstop runs, and then it finds nearly every page already copied.
@@ -58,7 +59,7 @@ class Checkpointer:
         try:
             while True:
                 self._written.wait()
-                # A second's commits share one checkpoint; a stop cuts the wait short.
+                # An interval's commits share one checkpoint; a stop cuts the wait short.
                 if self._stopping.wait(self._interval):
                     return
                 self._written.clear()
