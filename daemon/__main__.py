@@ -1,5 +1,5 @@
 """`python -m daemon` is heard-daemon."""
 
-from daemon.main import main
+from daemon.entry import main
 
 main()
