@@ -3,9 +3,10 @@
 Each server runs alone (so they never share the 2 cores with each other) and wrk loads it on loopback with
 the same script, concurrency and duration. Prints orders/s, p50, p99 and errors, then the ratios.
 
-The three servers take turns, round after round (`--rounds`, 3 by default), each on fresh data: on a
+The three servers take turns, round after round (`--rounds`, 5 by default), each on fresh data: on a
 shared machine the baseline alone moves by a quarter between runs a minute apart, so each round's ratio
-is taken within the round, and the verdict is on the median round.
+is taken within the round, and the verdict is on the median round (of three, it still moved by 0.05
+between runs minutes apart).
 """
 
 from __future__ import annotations
@@ -207,7 +208,7 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=3, help="baseline, daemon and no-printer in turn, this often")
+    parser.add_argument("--rounds", type=int, default=5, help="baseline, daemon and no-printer in turn, this often")
     parser.add_argument("--log-level", default="INFO", help="the daemon's log level during the run")
     args = parser.parse_args()
     wrk = ensure_wrk()
