@@ -283,7 +283,7 @@ def _defaults(shape: k.Shape) -> tuple[tuple[str, Any], ...]:
     return tuple((n, s.default) for n, s in shape.fields.items() if isinstance(s, k.Whole) and s.default is not None)
 
 
-# The fast path's kinds of field (see _shape).
+# The fast path's kinds of field (see _fast_source).
 _TEXT, _NAME, _LABEL, _WHOLE, _CHOICE, _FLAG, _OWN = range(7)
 
 

@@ -73,15 +73,8 @@ class _Work:
 
     __slots__ = ("live", "undone", "started", "unserved")
 
-    def __init__(self, done: bool | None = None, started: bool = False, served: bool = False) -> None:
-        """Empty, or already counting its first live item (`done` given): most pairs have one item."""
-        if done is None:
-            self.live = self.undone = self.started = self.unserved = 0
-        else:
-            self.live = 1
-            self.undone = 0 if done else 1
-            self.started = 1 if started else 0
-            self.unserved = 0 if served else 1
+    def __init__(self) -> None:
+        self.live = self.undone = self.started = self.unserved = 0
 
     def add(self, done: bool, started: bool, served: bool) -> None:
         self.live += 1
@@ -127,9 +120,8 @@ def settle(order: Order, at_ms: int) -> Order:
                 continue  # made before its ticket was voided: it stays on that ticket
             work = by_pair.get(pair)
             if work is None:
-                by_pair[pair] = _Work(done, started, served)
-            else:
-                work.add(done, started, served)
+                work = by_pair[pair] = _Work()
+            work.add(done, started, served)
     tickets = _ensure_tickets(order, by_pair, open_pairs, generations, at_ms)
     tickets = {
         tid: _settle_ticket(order, t, by_pair.get((t.station_id, t.course), _NOTHING), at_ms)
