@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DATA   ?= .heard
 STAMP  := $(VENV)/.installed
+COMPILED := $(VENV)/.compiled
 
 .PHONY: run test lint bench bench-year screenshots clean postgres chromium package package-lint package-test
 
@@ -15,11 +16,18 @@ $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@# Qt's wheels bring no fonts: without one the screen draws no text (STACK.md).
 	@test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update && apt-get install -y fonts-dejavu-core; }
-	touch $(STAMP)
+	touch $(STAMP) $(COMPILED)
+
+# The domain's hot modules compiled with mypyc (setup.py), beside their sources: again whenever a domain
+# source changes, so `make run`, `make test` and `make bench` never run a compiled module older than its
+# source (daemon/domain/compiled.py guards a bare pytest the same way).
+$(COMPILED): $(STAMP) setup.py $(wildcard daemon/domain/*.py)
+	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	touch $(COMPILED)
 
 # The daemon with the demo POS, and the screen beside it. Without a display heard-ui says so in one line
 # (and how to see the screen anyway) and the daemon keeps serving until Ctrl-C.
-run: $(STAMP)
+run: $(COMPILED)
 	@rm -f $(DATA)/daemon.json
 	@$(BIN)/heard-daemon --demo --data-dir $(DATA) & daemon=$$!; \
 	trap 'kill $$daemon 2>/dev/null; wait $$daemon' EXIT; trap 'exit 130' INT TERM; \
@@ -35,7 +43,7 @@ lint: $(STAMP)
 # one worker, one after another.
 TEST_JOBS ?= 2
 
-test: $(STAMP) lint postgres chromium
+test: $(COMPILED) lint postgres chromium
 	$(BIN)/pytest -n $(TEST_JOBS) --dist loadgroup
 
 # heard-hq's tests run on a real PostgreSQL server made from the machine's binaries (initdb, pg_ctl);
@@ -51,7 +59,7 @@ chromium:
 		{ apt-get update && apt-get install -y chromium; } || \
 		echo "Chromium could not be installed: the report page's browser test will skip"
 
-bench: $(STAMP)
+bench: $(COMPILED)
 	$(BIN)/python -m bench.ingest
 	$(BIN)/python -m bench.live
 	$(BIN)/python -m bench.phases
@@ -77,11 +85,12 @@ package-lint: package
 	@command -v lintian >/dev/null 2>&1 || { apt-get update && apt-get install -y lintian; }
 	lintian --fail-on error,warning --tag-display-limit 0 dist/heard_$$($(BIN)/python -c 'import tomllib; print(tomllib.load(open("pyproject.toml", "rb"))["project"]["version"])')_$$(dpkg --print-architecture).deb
 
-screenshots: $(STAMP)
+screenshots: $(COMPILED)
 	$(BIN)/python -m ui.screenshots
 
-bench-year: $(STAMP)
+bench-year: $(COMPILED)
 	$(BIN)/python -m bench.memory
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache build dist
+	rm -f daemon/domain/*.so heard_domain__mypyc*.so

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from daemon.config import DEMO
+from daemon.domain import compiled
 
 HERE = Path(__file__).resolve().parent
 GOAL_ORDERS_PER_S = 1000
@@ -224,6 +225,7 @@ def main() -> None:
         f"\ningest: wrk, {args.concurrency} connections, {args.threads} threads, {args.duration} s, "
         f"on {os.cpu_count()} cores, Python {sys.version.split()[0]}; {args.rounds} rounds, the servers in turn"
     )
+    print(f"the daemon's domain: {compiled.describe()}")
     print("daemon: the embedded demo, printing each order's grill and expo chits to its file printer;")
     print("no-printer: the same kitchen without the printer (the order path the goal was set on)")
     print(

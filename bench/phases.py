@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from daemon.config import DEMO
-from daemon.domain import commands, intake
+from daemon.domain import commands, compiled, intake
 from daemon.domain.codec import order_to_json
 from daemon.domain.events import ORDER, Event
 from daemon.domain.fold import apply
@@ -136,6 +136,7 @@ def main() -> None:
         "event payload JSON": lambda n: orjson.dumps(events[n].payload),
     }
     print(f"bench.phases: {args.orders} orders of bench/orders.lua's shape, best of {args.rounds} rounds")
+    print(f"  the domain: {compiled.describe()}")
     total = 0.0
     for name, fn in phases.items():
         us = per_order_us(fn, args.orders, args.rounds)

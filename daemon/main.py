@@ -21,6 +21,7 @@ from daemon.api.context import STORE
 from daemon.app import build_app
 from daemon.config import Config, ConfigError, ServerConfig, load_config
 from daemon.connections import LISTEN_BACKLOG, ConnectionGuard, GuardedSite, connection_cap
+from daemon.domain import compiled
 from daemon.runtime import clear_runtime, write_runtime
 from daemon.systemd_notify import SystemdNotifier
 from sync.registry import PEERS
@@ -165,7 +166,12 @@ def _announce(config: Config, port: int) -> None:
     sibling = Path(sys.executable).with_name("heardctl")
     ctl = str(sibling) if sibling.exists() and not shutil.which("heardctl") else "heardctl"
     log.info(
-        "heard-daemon serving url=http://%s:%d location=%s data_dir=%s", host, port, config.location.location_id, data
+        "heard-daemon serving url=http://%s:%d location=%s data_dir=%s domain=%s",
+        host,
+        port,
+        config.location.location_id,
+        data,
+        compiled.describe(),
     )
     print(
         f"Heard is serving on http://{host}:{port} (listening on {config.server.host}:{port})\n"

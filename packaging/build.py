@@ -107,6 +107,8 @@ def build(
             quiet([*pip, *wanted])
         else:
             quiet([*pip, "--no-index", "--find-links", str(fill_wheelhouse(wheelhouse, venv, wanted)), *wanted])
+    with step("strip"):
+        strip_compiled(venv)
     with step("relocate"):
         relocate(venv)
     with step("bytecode"):
@@ -225,10 +227,11 @@ def build_wheel(work: Path) -> Path:
     """The wheel of this checkout, built from a copy so the build leaves nothing (egg-info, build/lib) in the
     tree that the tests or an editable install would then pick up."""
     src = work / "src"
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    # The checkout's compiled modules (make's, for its own Python) stay behind: the build compiles its own.
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.so")
     for name in SOURCES:
         shutil.copytree(ROOT / name, src / name, ignore=ignore)
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "setup.py", "README.md"):
         shutil.copy2(ROOT / name, src / name)
     out = work / "wheels"
     # With setuptools and wheel at hand (the dev extras) no isolated build environment is made: 2 s, not 15.
@@ -237,6 +240,15 @@ def build_wheel(work: Path) -> Path:
     quiet([sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", *flags, "-w", str(out), str(src)])
     (wheel,) = out.glob("heard-*.whl")
     return wheel
+
+
+def strip_compiled(venv: Path) -> None:
+    """heard's compiled modules (setup.py) without their debug sections, as Debian ships every binary: half
+    the size, and no build path left inside them."""
+    site = next((venv / "lib").glob("python3.*/site-packages"))
+    ours = [*site.glob("heard_*__mypyc*.so"), *(p for name in SOURCES for p in (site / name).rglob("*.so"))]
+    if ours:
+        subprocess.run(["strip", "--strip-unneeded", *map(str, ours)], check=True)
 
 
 def relocate(venv: Path) -> None:

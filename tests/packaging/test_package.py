@@ -22,6 +22,7 @@ from pathlib import Path
 import pytest
 
 from daemon.config import DEMO, load_config
+from daemon.domain import compiled
 from tests.daemon.process import free_port
 from tests.packaging.conftest import ROOT, Package
 
@@ -152,11 +153,26 @@ def test_every_file_the_code_reads_besides_python_is_shipped(package: Package) -
         str(path.relative_to(ROOT))
         for top in ("daemon", "ui", "drivers", "sync")
         for path in (ROOT / top).rglob("*")
-        if path.is_file() and path.suffix not in (".py", ".pyc") and "__pycache__" not in path.parts
+        if path.is_file() and path.suffix not in (".py", ".pyc", ".so") and "__pycache__" not in path.parts
     ]
 
     assert data, "no data file found: the check would prove nothing"
     assert [f for f in data if f not in shipped] == []
+
+
+def test_the_domain_is_shipped_compiled_and_stripped(package: Package, unpacked: Path) -> None:
+    """Where this machine compiles the domain (setup.py; make did it for the checkout), the package's build
+    does too, for the device's Python, and strips what it compiled (Debian ships no debug sections)."""
+    if not compiled.compiled_files():
+        pytest.skip("the checkout's domain is not compiled here: setup.py said why when make installed it")
+    site = next((unpacked / "opt" / "heard" / "lib").glob("python3.*/site-packages"))
+    ours = [*site.glob("heard_*__mypyc*.so"), *(site / "daemon").rglob("*.so")]
+    shipped = {p.name.split(".")[0] for p in ours}
+
+    assert {"heard_domain__mypyc", "fold", "settle", "intake", "commands"} <= shipped
+    for path in ours:
+        sections = subprocess.run(["objdump", "-h", str(path)], capture_output=True, text=True, check=True).stdout
+        assert ".debug_info" not in sections, path
 
 
 def test_the_configuration_is_a_conffile(unpacked: Path) -> None:
