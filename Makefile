@@ -13,16 +13,18 @@ $(BIN)/python:
 
 $(STAMP): $(BIN)/python pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	@# The domain is compiled next, once, by $(COMPILED): not in this isolated build as well.
+	HEARD_PURE_PYTHON=1 $(BIN)/pip install --quiet -e '.[dev]'
 	@# Qt's wheels bring no fonts: without one the screen draws no text (STACK.md).
 	@test -e /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf || { apt-get update && apt-get install -y fonts-dejavu-core; }
-	touch $(STAMP) $(COMPILED)
+	touch $(STAMP)
 
 # The domain's hot modules compiled with mypyc (setup.py), beside their sources: again whenever a domain
 # source changes, so `make run`, `make test` and `make bench` never run a compiled module older than its
 # source (daemon/domain/compiled.py guards a bare pytest the same way).
 $(COMPILED): $(STAMP) setup.py $(wildcard daemon/domain/*.py)
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
+	@$(BIN)/python -c 'from daemon.domain import compiled; print("heard: the domain runs", compiled.describe())'
 	touch $(COMPILED)
 
 # The daemon with the demo POS, and the screen beside it. Without a display heard-ui says so in one line

@@ -7,7 +7,7 @@ change of behaviour (the whole suite runs on the compiled modules). Everything e
 
 The sources stay the truth. Without mypyc, a C compiler or Python's headers the build says why and installs
 the same modules as Python; so does `HEARD_PURE_PYTHON=1` (which the daemon also honours when it imports
-them: daemon/domain/__init__.py).
+them: daemon/domain/compiled.py).
 """
 
 from __future__ import annotations

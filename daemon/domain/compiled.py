@@ -38,7 +38,7 @@ def compiled_files() -> dict[str, Path]:
 def reason_for_sources(files: dict[str, Path]) -> str | None:
     """Why the sources are imported instead of the compiled modules; None when the compiled ones are used."""
     if not files:
-        return "not compiled (setup.py says why when it builds)"
+        return "not compiled here (`pip install -v --no-build-isolation -e .` shows why: setup.py)"
     if os.environ.get("HEARD_PURE_PYTHON") == "1":
         return "HEARD_PURE_PYTHON=1"
     if not (PACKAGE.parent.parent / "pyproject.toml").exists():
