@@ -247,8 +247,10 @@ def strip_compiled(venv: Path) -> None:
     the size, and no build path left inside them."""
     site = next((venv / "lib").glob("python3.*/site-packages"))
     ours = [*site.glob("heard_*__mypyc*.so"), *(p for name in SOURCES for p in (site / name).rglob("*.so"))]
-    if ours:
-        subprocess.run(["strip", "--strip-unneeded", *map(str, ours)], check=True)
+    if not ours:
+        print("packaging: the domain is not compiled (setup.py needs mypy, gcc and python3-dev): it runs as Python")
+        return
+    subprocess.run(["strip", "--strip-unneeded", *map(str, ours)], check=True)
 
 
 def relocate(venv: Path) -> None:
