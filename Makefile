@@ -37,7 +37,8 @@ run: $(COMPILED)
 	$(BIN)/heard-ui --data-dir $(DATA) || wait $$daemon
 
 lint: $(STAMP)
-	$(BIN)/ruff check daemon ui drivers sync tests bench packaging
+	$(BIN)/ruff check daemon ui drivers sync tests bench packaging setup.py
+	$(BIN)/ruff format --check daemon ui drivers sync tests bench packaging setup.py
 	$(BIN)/mypy daemon/domain
 
 # Two workers: most of a test's time is waiting (daemons starting, deadlines, backoffs), so two workers on

@@ -141,7 +141,9 @@ def main() -> None:
                 if run == "first start" and args.live:
                     token = subprocess.run(
                         [str(ctl), "--data-dir", str(data), "integration-token", "create", "--name", "bench"],
-                        capture_output=True, text=True, check=True,
+                        capture_output=True,
+                        text=True,
+                        check=True,
                     ).stdout
                     secret = next(w for w in token.split() if w.startswith("hit_"))
                     time.sleep(1.5)  # the daemon re-reads its token table every second
@@ -149,8 +151,12 @@ def main() -> None:
                         req = urllib.request.Request(
                             f"{url}/integrators/kds-orders",
                             data=bench_order(10_000_000 + n),
-                            headers={"x-integration-token": secret, "x-location-id": "demo-location",
-                                     "x-device-ids": "all", "Content-Type": "application/json"},
+                            headers={
+                                "x-integration-token": secret,
+                                "x-location-id": "demo-location",
+                                "x-device-ids": "all",
+                                "Content-Type": "application/json",
+                            },
                             method="POST",
                         )
                         urllib.request.urlopen(req, timeout=5).close()
@@ -165,8 +171,10 @@ def main() -> None:
             print(f"  {run:<28} {ready_s:8.2f} {rss:12.1f} {peak:8.1f}")
         worst_rss = max(r[2] for r in results)
         worst_start = max(r[1] for r in results)
-        print(f"  budgets: ready < {BUDGET_START_S} s: {'pass' if worst_start < BUDGET_START_S else 'FAIL'};"
-              f" idle RSS < {BUDGET_MB} MB: {'pass' if worst_rss < BUDGET_MB else 'FAIL'}")
+        print(
+            f"  budgets: ready < {BUDGET_START_S} s: {'pass' if worst_start < BUDGET_START_S else 'FAIL'};"
+            f" idle RSS < {BUDGET_MB} MB: {'pass' if worst_rss < BUDGET_MB else 'FAIL'}"
+        )
 
 
 if __name__ == "__main__":

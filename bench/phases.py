@@ -53,9 +53,7 @@ def bench_order(n: int) -> bytes:
 
 
 def demo_kitchen() -> commands.Kitchen:
-    stations = {
-        s["id"]: Station(s["id"], s["name"], StationKind(s.get("kind", "prep"))) for s in DEMO["stations"]
-    }
+    stations = {s["id"]: Station(s["id"], s["name"], StationKind(s.get("kind", "prep"))) for s in DEMO["stations"]}
     rules = {
         f"r{i}": RoutingRule(
             r["station"],
@@ -121,8 +119,9 @@ def main() -> None:
 
     def event(n: int) -> Event:
         c = changes[n]
-        return Event("bench", n + 1, Stamp(1_790_000_000_000 + n, 0, "bench"), c.type, c.aggregate, c.aggregate_id,
-                     c.payload)
+        return Event(
+            "bench", n + 1, Stamp(1_790_000_000_000 + n, 0, "bench"), c.type, c.aggregate, c.aggregate_id, c.payload
+        )
 
     events = [event(n) for n in range(args.orders)]
     states = [apply(None, e) for e in events]

@@ -182,6 +182,8 @@ def _manager_pin(config: Config, args: argparse.Namespace) -> None:
         print(f"heardctl: {exc}", file=sys.stderr)
         raise SystemExit(2) from None
     print("manager PIN set")
+
+
 def _upstream(config: Config) -> dict[str, Any]:
     """The running daemon's own answer, asked with a short-lived manager token of this location."""
     runtime = read_runtime(config.data_dir)

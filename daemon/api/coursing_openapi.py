@@ -100,8 +100,14 @@ def schemas() -> dict[str, Any]:
     status = {"enum": ["held", "fired", "in_progress", "complete", "skipped"]}
     return {
         "CourseTemplate": _obj(
-            {"id": _STR, "tenant_id": _STR, "location_id": _STR, **TEMPLATE_FIELDS,
-             "created_at": _TIME, "updated_at": _TIME}  # fmt: skip
+            {
+                "id": _STR,
+                "tenant_id": _STR,
+                "location_id": _STR,
+                **TEMPLATE_FIELDS,
+                "created_at": _TIME,
+                "updated_at": _TIME,
+            }
         ),
         "CourseTemplateCreate": _obj(
             {"location_id": _STR, **TEMPLATE_FIELDS}, ["location_id", "name", "display_order"]
@@ -110,62 +116,117 @@ def schemas() -> dict[str, Any]:
         "CourseTiming": TIMING,
         "OrderCourse": _obj(
             {
-                "id": _STR, "tenant_id": _STR, "location_id": _STR, "order_id": _STR, "course_id": _STR_OR_NULL,
-                "course_number": _INT, "course_name": _STR, "status": status, "fire_at": _TIME, "fired_at": _TIME,
-                "completed_at": _TIME, "fired_by": _STR_OR_NULL, "hold_reason": _STR_OR_NULL, "notes": _STR_OR_NULL,
-                "item_count": _INT, "items_completed": _INT, "created_at": _TIME, "updated_at": _TIME,
-                "ready_at": _TIME, "served_at": _TIME,
+                "id": _STR,
+                "tenant_id": _STR,
+                "location_id": _STR,
+                "order_id": _STR,
+                "course_id": _STR_OR_NULL,
+                "course_number": _INT,
+                "course_name": _STR,
+                "status": status,
+                "fire_at": _TIME,
+                "fired_at": _TIME,
+                "completed_at": _TIME,
+                "fired_by": _STR_OR_NULL,
+                "hold_reason": _STR_OR_NULL,
+                "notes": _STR_OR_NULL,
+                "item_count": _INT,
+                "items_completed": _INT,
+                "created_at": _TIME,
+                "updated_at": _TIME,
+                "ready_at": _TIME,
+                "served_at": _TIME,
             }
-        ),  # fmt: skip
+        ),
         "CourseOverview": _obj(
             {
                 "order_id": _STR,
-                "courses": {"type": "array", "items": _obj({
-                    "course_number": _INT, "course_name": _STR, "status": status, "item_count": _INT,
-                    "items_completed": _INT, "fire_at": _TIME, "fired_at": _TIME, "completed_at": _TIME})},
+                "courses": {
+                    "type": "array",
+                    "items": _obj(
+                        {
+                            "course_number": _INT,
+                            "course_name": _STR,
+                            "status": status,
+                            "item_count": _INT,
+                            "items_completed": _INT,
+                            "fire_at": _TIME,
+                            "fired_at": _TIME,
+                            "completed_at": _TIME,
+                        }
+                    ),
+                },
                 "current_course": _INT_OR_NULL,
                 "total_courses": _INT,
                 "all_complete": _BOOL,
             }
-        ),  # fmt: skip
+        ),
         "TimingStatus": _obj(
             {
-                "scheduled_fire_time": _TIME, "estimated_ready_time": _TIME, "is_on_time": _BOOL,
-                "delay_minutes": _INT_OR_NULL, "alert_level": {"enum": ["normal", "warning", "critical", "blocked"]},
+                "scheduled_fire_time": _TIME,
+                "estimated_ready_time": _TIME,
+                "is_on_time": _BOOL,
+                "delay_minutes": _INT_OR_NULL,
+                "alert_level": {"enum": ["normal", "warning", "critical", "blocked"]},
             }
-        ),  # fmt: skip
+        ),
         "CourseTimingConfig": _obj({"tenant_id": _STR, "location_id": _STR, **CONFIG_FIELDS}),
         "CourseTimingConfigUpdate": _obj(dict(CONFIG_FIELDS)),
         "MealPace": _obj(
-            {"order_id": _STR, "pace": {"enum": ["leisurely", "normal", "quick", "custom"]},
-             "custom_gap_minutes": _INT_OR_NULL, "set_by": _STR_OR_NULL, "set_at": _TIME}  # fmt: skip
+            {
+                "order_id": _STR,
+                "pace": {"enum": ["leisurely", "normal", "quick", "custom"]},
+                "custom_gap_minutes": _INT_OR_NULL,
+                "set_by": _STR_OR_NULL,
+                "set_at": _TIME,
+            }
         ),
         "TableCourseSync": _obj(
             {
-                "id": _STR, "tenant_id": _STR, "location_id": _STR, "table_id": _STR, "current_course": _INT,
-                "order_ids": {"type": "array", "items": _STR}, "current_course_complete": _BOOL,
-                "course_started_at": _TIME, "next_fire_at": _TIME, "created_at": _TIME, "updated_at": _TIME,
+                "id": _STR,
+                "tenant_id": _STR,
+                "location_id": _STR,
+                "table_id": _STR,
+                "current_course": _INT,
+                "order_ids": {"type": "array", "items": _STR},
+                "current_course_complete": _BOOL,
+                "course_started_at": _TIME,
+                "next_fire_at": _TIME,
+                "created_at": _TIME,
+                "updated_at": _TIME,
             }
-        ),  # fmt: skip
+        ),
         "TableSyncStatus": _obj(
             {
                 "table_id": _STR,
                 "current_course": _INT,
-                "orders": {"type": "array", "items": _obj(
-                    {"order_id": _STR, "current_course_status": _STR_OR_NULL, "is_ready": _BOOL})},
+                "orders": {
+                    "type": "array",
+                    "items": _obj({"order_id": _STR, "current_course_status": _STR_OR_NULL, "is_ready": _BOOL}),
+                },
                 "all_orders_ready": _BOOL,
                 "next_fire_at": _TIME,
             }
-        ),  # fmt: skip
+        ),
         "TimingAlert": _obj(
             {
-                "id": _STR, "tenant_id": _STR, "location_id": _STR, "order_id": _STR, "course_id": _STR_OR_NULL,
-                "course_number": _INT, "course_name": _STR, "table_name": _STR_OR_NULL,
-                "alert_level": {"enum": ["warning", "critical", "blocked"]}, "message": _STR,
-                "delay_minutes": _INT_OR_NULL, "acknowledged": _BOOL, "acknowledged_by": _STR_OR_NULL,
-                "acknowledged_at": _TIME, "created_at": _TIME,
+                "id": _STR,
+                "tenant_id": _STR,
+                "location_id": _STR,
+                "order_id": _STR,
+                "course_id": _STR_OR_NULL,
+                "course_number": _INT,
+                "course_name": _STR,
+                "table_name": _STR_OR_NULL,
+                "alert_level": {"enum": ["warning", "critical", "blocked"]},
+                "message": _STR,
+                "delay_minutes": _INT_OR_NULL,
+                "acknowledged": _BOOL,
+                "acknowledged_by": _STR_OR_NULL,
+                "acknowledged_at": _TIME,
+                "created_at": _TIME,
             }
-        ),  # fmt: skip
+        ),
     }
 
 

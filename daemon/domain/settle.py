@@ -129,8 +129,7 @@ def settle(order: Order, at_ms: int) -> Order:
     }
     started_courses = {t.course for t in tickets.values() if t.started_ms is not None}
     courses = {
-        n: _settle_course(c, by_course.get(n, _NOTHING), n in started_courses, at_ms)
-        for n, c in order.courses.items()
+        n: _settle_course(c, by_course.get(n, _NOTHING), n in started_courses, at_ms) for n, c in order.courses.items()
     }
     status = _order_status(order.canceled, bool(order.items), whole)
     return evolve(order, tickets=tickets, courses=courses, status=status, updated_ms=max(order.updated_ms, at_ms))

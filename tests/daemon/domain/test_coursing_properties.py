@@ -63,9 +63,7 @@ class CoursingMachine(KitchenMachine):
             tickets = [t for t in self.order.tickets.values() if t.course == course.number]
             statuses = {t.status for t in tickets}
             # A ticket left with no live item (its items voided at another station) only waits to be bumped.
-            working = {
-                t.status for t in tickets if any(i.is_live for i in self.order.items_of(t))
-            }
+            working = {t.status for t in tickets if any(i.is_live for i in self.order.items_of(t))}
             if course.status is CourseStatus.COMPLETE:
                 # Nothing of a complete course is still on the line (a recalled ticket is a cook's choice).
                 assert not working & {TicketStatus.HELD, TicketStatus.PENDING, TicketStatus.IN_PROGRESS}, course
