@@ -96,6 +96,18 @@ CONFIG_FIELDS = {
 }
 
 
+# The fields that name one course of one order, first in both the course and its timing alert.
+_COURSE_OF_ORDER = {
+    "id": _STR,
+    "tenant_id": _STR,
+    "location_id": _STR,
+    "order_id": _STR,
+    "course_id": _STR_OR_NULL,
+    "course_number": _INT,
+    "course_name": _STR,
+}
+
+
 def schemas() -> dict[str, Any]:
     status = {"enum": ["held", "fired", "in_progress", "complete", "skipped"]}
     return {
@@ -116,13 +128,7 @@ def schemas() -> dict[str, Any]:
         "CourseTiming": TIMING,
         "OrderCourse": _obj(
             {
-                "id": _STR,
-                "tenant_id": _STR,
-                "location_id": _STR,
-                "order_id": _STR,
-                "course_id": _STR_OR_NULL,
-                "course_number": _INT,
-                "course_name": _STR,
+                **_COURSE_OF_ORDER,
                 "status": status,
                 "fire_at": _TIME,
                 "fired_at": _TIME,
@@ -210,13 +216,7 @@ def schemas() -> dict[str, Any]:
         ),
         "TimingAlert": _obj(
             {
-                "id": _STR,
-                "tenant_id": _STR,
-                "location_id": _STR,
-                "order_id": _STR,
-                "course_id": _STR_OR_NULL,
-                "course_number": _INT,
-                "course_name": _STR,
+                **_COURSE_OF_ORDER,
                 "table_name": _STR_OR_NULL,
                 "alert_level": {"enum": ["warning", "critical", "blocked"]},
                 "message": _STR,
