@@ -3,10 +3,11 @@
 Each server runs alone (so they never share the 2 cores with each other) and wrk loads it on loopback with
 the same script, concurrency and duration. Prints orders/s, p50, p99 and errors, then the ratios.
 
-The three servers take turns, round after round (`--rounds`, 5 by default), each on fresh data: on a
-shared machine the baseline alone moves by a quarter between runs a minute apart, so each round's ratio
-is taken within the round, and the verdict is on the median round (of three, it still moved by 0.05
-between runs minutes apart).
+The four servers (the baseline, the demo daemon, that kitchen without a printer, and that with the front
+process) take turns, round after round (`--rounds`, 5 by default), each on fresh data: on a shared machine
+the baseline alone moves by a quarter between runs a minute apart, so each round's ratio is taken within
+the round, and the verdict is on the median round (of three, it still moved by 0.05 between runs minutes
+apart).
 """
 
 from __future__ import annotations
@@ -92,9 +93,12 @@ def _ms(text: str) -> float:
 
 
 def process_cpu_s(pid: int) -> float:
-    """utime + stime of a process and its threads (the writer thread included), from /proc."""
+    """utime + stime of a process and its threads (the writer thread included), and of its running children
+    (the daemon's front process), from /proc."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    return own + sum(process_cpu_s(int(c)) for c in (children.read_text().split() if children.exists() else ()))
 
 
 def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespace, name: str, pid: int) -> Result:
@@ -163,6 +167,23 @@ def demo_without_printers(path: Path) -> Path:
     return path
 
 
+def with_front(path: Path, config: Path) -> Path:
+    """The same kitchen with the front process on (daemon/front: order writes' HTTP on the second core)."""
+    path.write_text(config.read_text() + "\n[server]\nfront = true\n")
+    return path
+
+
+def wait_front(url: str, timeout: float = 30) -> None:
+    """Until /readyz says the front is up: before it is, the core serves every connection itself."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(url + "/readyz", timeout=2) as resp:
+            if json.loads(resp.read()).get("front", {}).get("up"):
+                return
+        time.sleep(0.05)  # polling a condition against a deadline
+    raise SystemExit("bench: the daemon's front process did not come up")
+
+
 def bench_daemon(wrk: str, args: argparse.Namespace, workdir: Path, name: str, config: Path | None = None) -> Result:
     port = free_port()
     data = workdir / name
@@ -175,6 +196,8 @@ def bench_daemon(wrk: str, args: argparse.Namespace, workdir: Path, name: str, c
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc)
+        if config is not None and "front = true" in config.read_text():
+            wait_front(f"http://127.0.0.1:{port}")
         ctl = [sys.executable, "-c", "from daemon.cli import main; main()", "--data-dir", str(data)]
         token = subprocess.run(
             [*ctl, "integration-token", "create", "--name", "bench"], capture_output=True, text=True, check=True
@@ -209,18 +232,20 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10)
     parser.add_argument("--warmup", type=int, default=2)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--rounds", type=int, default=5, help="baseline, daemon and no-printer in turn, this often")
+    parser.add_argument("--rounds", type=int, default=5, help="the four servers in turn, this often")
     parser.add_argument("--log-level", default="INFO", help="the daemon's log level during the run")
     args = parser.parse_args()
     wrk = ensure_wrk()
-    rounds: list[tuple[Result, Result, Result]] = []
+    rounds: list[tuple[Result, Result, Result, Result]] = []
     for _ in range(args.rounds):
         with tempfile.TemporaryDirectory(prefix="heard-bench-") as tmp:
             workdir = Path(tmp)
             baseline = bench_baseline(wrk, args, workdir)
             daemon = bench_daemon(wrk, args, workdir, "daemon")
-            bare = bench_daemon(wrk, args, workdir, "no-printer", demo_without_printers(workdir / "no-printer.toml"))
-        rounds.append((baseline, daemon, bare))
+            kitchen = demo_without_printers(workdir / "no-printer.toml")
+            bare = bench_daemon(wrk, args, workdir, "no-printer", kitchen)
+            front = bench_daemon(wrk, args, workdir, "front", with_front(workdir / "front.toml", kitchen))
+        rounds.append((baseline, daemon, bare, front))
     print(
         f"\ningest: wrk, {args.concurrency} connections, {args.threads} threads, {args.duration} s, "
         f"on {os.cpu_count()} cores, Python {sys.version.split()[0]}; {args.rounds} rounds, the servers in turn"
@@ -228,6 +253,7 @@ def main() -> None:
     print(f"the daemon's domain: {compiled.describe()}")
     print("daemon: the embedded demo, printing each order's grill and expo chits to its file printer;")
     print("no-printer: the same kitchen without the printer (the order path the goal was set on)")
+    print("front: no-printer with server.front = true (order writes' HTTP in a second process; CPU of both)")
     print(
         f"{'round':5} {'':10} {'orders/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}"
         f" {'CPU µs/order':>13} {'ratio':>6}"
@@ -239,7 +265,7 @@ def main() -> None:
                 f"{i:5d} {r.name:10} {r.orders_per_s:10.0f} {r.p50_ms:8.2f} {r.p99_ms:8.2f} {r.errors:7d}"
                 f" {r.requests:9d} {r.cpu_per_order_us:13.0f} {'' if r is results[0] else f'{ratio:6.2f}'}"
             )
-    for column in (1, 2):
+    for column in (1, 2, 3):
         report([(results[column], results[0]) for results in rounds])
 
 

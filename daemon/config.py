@@ -40,6 +40,7 @@ class ServerConfig:
     max_connections: int = 1000  # client connections at once; lowered at start to fit the descriptor limit
     request_timeout_seconds: int = 10  # for a request's line and headers (from its first byte), and for its body
     keepalive_timeout_seconds: int = 75  # an idle keep-alive connection is closed after this
+    front: bool = False  # order writes' HTTP in a second process, on a second core (daemon/front)
 
 
 @dataclass(frozen=True)
@@ -238,6 +239,7 @@ _ENV = {
     "HEARD_DEVICE_NAME": ("device", "name"),
     "HEARD_LOG_LEVEL": (None, "log_level"),
     "HEARD_MDNS": ("peers", "mdns"),
+    "HEARD_FRONT": ("server", "front"),
 }
 
 

@@ -81,6 +81,8 @@ class ConnectionGuard:
         # by a timer per request (made and cancelled for every request: a cost on every order).
         self._sweep_every = min(1.0, header_timeout / 4)
         self._sweeper: asyncio.TimerHandle | None = None
+        # Offered each connection's first read; True when it took the connection (daemon/front/link.py).
+        self.hand_over: Callable[[asyncio.Transport, bytes], bool] | None = None
 
     def protocol_factory(self, server: web.Server) -> Callable[[], Connection]:
         return lambda: Connection(self, server)
@@ -100,6 +102,17 @@ class ConnectionGuard:
             connection.handling -= 1
             if connection.handling == 0 and connection.handler in self._open:
                 self._waiting[connection] = None  # waits again, newest of all
+
+    async def adopt(self, server: web.Server, sock: socket.socket, first: bytes) -> None:
+        """Serve a connection another process accepted and read from (daemon/front), `first` being what it
+        read: as if accepted here, within the cap and deadlines, but never handed over again."""
+
+        def protocol() -> Primed:
+            connection = Connection(self, server)
+            connection.fresh = False
+            return Primed(connection, first)
+
+        await asyncio.get_running_loop().connect_accepted_socket(protocol, sock)
 
     def admit(self, connection: Connection) -> bool:
         """Room for a new connection: evict the longest waiter if at the cap; False if every one is busy."""
@@ -178,6 +191,7 @@ class Connection(asyncio.Protocol):
         self.admitted = False
         self.handling = 0
         self.waiting_since: float | None = None  # when the first byte of a request not yet handled came
+        self.fresh = True  # nothing read yet: the connection may still go to the front
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         assert isinstance(transport, asyncio.Transport)
@@ -189,6 +203,13 @@ class Connection(asyncio.Protocol):
         self.handler.connection_made(transport)
 
     def data_received(self, data: bytes) -> None:
+        if self.fresh:
+            self.fresh = False
+            hand_over = self.guard.hand_over
+            if hand_over is not None and self.transport is not None and hand_over(self.transport, data):
+                self.guard.forget(self)
+                self.transport.abort()  # our descriptor only: the front holds the connection now
+                return
         # The first byte of a request starts its header deadline (the guard's sweep checks it); bytes that
         # arrive while a request is being handled are its body or its WebSocket frames.
         if self.handling == 0 and self.waiting_since is None:
@@ -212,6 +233,34 @@ class Connection(asyncio.Protocol):
         self.guard.forget(self)
         if self.admitted:
             self.handler.connection_lost(exc)
+
+
+class Primed(asyncio.Protocol):
+    """A protocol that gets, before anything it reads itself, the bytes another process read from the connection."""
+
+    def __init__(self, inner: asyncio.Protocol, first: bytes) -> None:
+        self._inner = inner
+        self._first = first
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        self._inner.connection_made(transport)
+        if not transport.is_closing():  # the guard may refuse it at the cap
+            self._inner.data_received(self._first)
+
+    def data_received(self, data: bytes) -> None:
+        self._inner.data_received(data)
+
+    def eof_received(self) -> bool | None:
+        return self._inner.eof_received()
+
+    def pause_writing(self) -> None:
+        self._inner.pause_writing()
+
+    def resume_writing(self) -> None:
+        self._inner.resume_writing()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._inner.connection_lost(exc)
 
 
 class GuardedSite(web.BaseSite):

@@ -17,11 +17,12 @@ from pathlib import Path
 from aiohttp import web
 
 from daemon import demo_pos
-from daemon.api.context import STORE
+from daemon.api.context import FRONT_STATUS, STORE
 from daemon.app import build_app
 from daemon.config import Config, ConfigError, ServerConfig, load_config
 from daemon.connections import LISTEN_BACKLOG, ConnectionGuard, GuardedSite, connection_cap
 from daemon.domain import compiled
+from daemon.front.link import FrontLink
 from daemon.runtime import clear_runtime, write_runtime
 from daemon.systemd_notify import SystemdNotifier
 from sync.registry import PEERS
@@ -93,7 +94,15 @@ async def serve(config: Config, demo: bool = False) -> None:
     gc.freeze()  # the modules and configuration loaded so far live for ever (the store freezes its state again)
     notifier = SystemdNotifier.from_environ(os.environ)
     app = build_app(config)
-    runner = await _start_serving(app, config.server)
+    front = FrontLink(app, config.server, config.location.timezone, config.log_level) if config.server.front else None
+    if front is not None:
+        app[FRONT_STATUS] = front.status
+    runner, guard = await _start_serving(app, config.server)
+    if front is not None:  # order writes' connections go to it once it says it is ready
+        server = runner.server
+        assert server is not None
+        await front.start(lambda sock, first: guard.adopt(server, sock, first))
+        guard.hand_over = front.hand_over
     port = _bound_port(runner) or config.server.port
     app[PEERS].port = port  # peers are told the port to pull from us on
     _announce(config, port)
@@ -114,6 +123,9 @@ async def serve(config: Config, demo: bool = False) -> None:
     finally:
         log.info("stopping")
         notifier.stopping()
+        if front is not None:
+            guard.hand_over = None
+            await front.stop()
         for task in (watchdog, pos):
             if task is not None:
                 task.cancel()
@@ -126,7 +138,7 @@ async def serve(config: Config, demo: bool = False) -> None:
         clear_runtime(config.data_dir)
 
 
-async def _start_serving(app: web.Application, server: ServerConfig) -> web.AppRunner:
+async def _start_serving(app: web.Application, server: ServerConfig) -> tuple[web.AppRunner, ConnectionGuard]:
     """Listen, with every client connection counted, capped and given its deadlines (daemon/connections.py)."""
     nofile = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     guard = ConnectionGuard(
@@ -145,7 +157,7 @@ async def _start_serving(app: web.Application, server: ServerConfig) -> web.AppR
         server.request_timeout_seconds,
         server.keepalive_timeout_seconds,
     )
-    return runner
+    return runner, guard
 
 
 def _bound_port(runner: web.AppRunner) -> int | None:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, tzinfo
+from typing import Any
 
 from aiohttp import web
 
@@ -31,3 +33,5 @@ CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
 KITCHEN = web.AppKey("kitchen", Kitchen)
 HUB = web.AppKey("hub", Hub)
+# The front process's state for /readyz (daemon/front/link.py), when server.front is on.
+FRONT_STATUS = web.AppKey("front_status", Callable[[], dict[str, Any]])  # type: ignore[arg-type]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from daemon.api.context import HUB, KITCHEN, STORE
+from daemon.api.context import FRONT_STATUS, HUB, KITCHEN, STORE
 from daemon.api.records import READ_SKIPS
 from daemon.api.responses import json_response
 
@@ -46,4 +46,7 @@ async def readyz(request: web.Request) -> web.Response:
             "effect_rules": store.journal.rule_failures,  # side effects a failing rule could not record
         },
     }
+    front = request.app.get(FRONT_STATUS)
+    if front is not None:  # server.front: the core serves every connection while the front is down
+        body["front"] = front()
     return json_response(body, status=200 if store.ready else 503)

@@ -19,6 +19,8 @@ from daemon.domain.events import Actor
 from sync.registry import PEERS, Peers
 
 log = logging.getLogger(__name__)
+# A forwarded order write's body, already checked by the front process (daemon/front/dispatch.py).
+CHECKED_ORDER = web.RequestKey("checked_order", tuple)
 routes = web.RouteTableDef()
 
 
@@ -115,7 +117,9 @@ def add_routes(app: web.Application) -> None:
 async def create_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
     store, kitchen = request.app[STORE], request.app[KITCHEN]
-    oid = await integrator_commands.create_order(store, kitchen, await read_json(request), devices, actor_of(request))
+    checked = request.get(CHECKED_ORDER)  # the front process's check of the body (daemon/front)
+    body = None if checked is not None else await read_json(request)
+    oid = await integrator_commands.create_order(store, kitchen, body, devices, actor_of(request), checked)
     log.debug("order created order=%s devices=%s", oid, ",".join(devices))
     return await _answer(request, oid, devices, 201)
 
@@ -124,7 +128,9 @@ async def create_order(request: web.Request) -> web.Response:
 async def update_order(request: web.Request) -> web.Response:
     devices = target_devices(request)
     store, kitchen = request.app[STORE], request.app[KITCHEN]
-    oid = await integrator_commands.update_order(store, kitchen, await read_json(request), devices, actor_of(request))
+    checked = request.get(CHECKED_ORDER)
+    body = None if checked is not None else await read_json(request)
+    oid = await integrator_commands.update_order(store, kitchen, body, devices, actor_of(request), checked)
     return await _answer(request, oid, devices, 200)
 
 

@@ -13,12 +13,17 @@ from daemon.domain import commands, intake
 from daemon.domain.events import ORDER, Actor
 from daemon.store.store import Store
 
+CheckedOrder = tuple[dict[str, Any], list[dict[str, Any]]]  # intake.check_order's answer
+
 Command = Callable[[Store, Kitchen, Any, Sequence[str], Actor], Awaitable[str]]
 
 
-async def create_order(store: Store, kitchen: Kitchen, body: Any, devices: Sequence[str], actor: Actor) -> str:
-    """POST /integrators/kds-orders: a new order on `devices`; a repeated id is OrderExists (409)."""
-    fields, items = intake.check_order(body, kitchen.zone)
+async def create_order(
+    store: Store, kitchen: Kitchen, body: Any, devices: Sequence[str], actor: Actor, checked: CheckedOrder | None = None
+) -> str:
+    """POST /integrators/kds-orders: a new order on `devices`; a repeated id is OrderExists (409). `checked`
+    is the body as intake.check_order returns it, when the front process checked it already."""
+    fields, items = checked if checked is not None else intake.check_order(body, kitchen.zone)
     setup = kitchen_of(store, kitchen.location_id)  # routing, and the coursing templates (rule 2)
     oid: str = fields["id"]
     targets = list(devices)
@@ -26,9 +31,11 @@ async def create_order(store: Store, kitchen: Kitchen, body: Any, devices: Seque
     return oid
 
 
-async def update_order(store: Store, kitchen: Kitchen, body: Any, devices: Sequence[str], actor: Actor) -> str:
+async def update_order(
+    store: Store, kitchen: Kitchen, body: Any, devices: Sequence[str], actor: Actor, checked: CheckedOrder | None = None
+) -> str:
     """PUT /integrators/kds-orders: the whole order again; items matched by lineId."""
-    fields, items = intake.check_order(body, kitchen.zone)
+    fields, items = checked if checked is not None else intake.check_order(body, kitchen.zone)
     setup = kitchen_of(store, kitchen.location_id)  # routing, and the coursing templates (rule 2)
     oid: str = fields["id"]
     await store.execute(ORDER, oid, lambda s: commands.replace_order(s, fields, items, setup), actor)
