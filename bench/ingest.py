@@ -3,8 +3,8 @@
 Each server runs alone (so they never share the 2 cores with each other) and wrk loads it on loopback with
 the same script, concurrency and duration. Prints orders/s, p50, p99 and errors, then the ratios.
 
-The four servers (the baseline, the demo daemon, that kitchen without a printer, and that with the front
-process) take turns, round after round (`--rounds`, 5 by default), each on fresh data: on a shared machine
+The four servers (the baseline, the demo daemon, that kitchen without a printer, and that as one process,
+its front off) take turns, round after round (`--rounds`, 5 by default), each on fresh data: on a shared machine
 the baseline alone moves by a quarter between runs a minute apart, so each round's ratio is taken within
 the round, and the verdict is on the median round (of three, it still moved by 0.05 between runs minutes
 apart).
@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -101,7 +102,15 @@ def process_cpu_s(pid: int) -> float:
     return own + sum(process_cpu_s(int(c)) for c in (children.read_text().split() if children.exists() else ()))
 
 
-def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespace, name: str, pid: int) -> Result:
+def run_wrk(
+    wrk: str,
+    url: str,
+    headers: dict[str, str],
+    args: argparse.Namespace,
+    name: str,
+    pid: int,
+    after_warmup: Callable[[], None] | None = None,
+) -> Result:
     cmd = [
         wrk,
         "-t",
@@ -120,6 +129,8 @@ def run_wrk(wrk: str, url: str, headers: dict[str, str], args: argparse.Namespac
     if args.warmup:
         subprocess.run([*cmd[:6], f"{args.warmup}s", *cmd[7:], url], env=env, capture_output=True, check=True)
         env["BENCH_NONCE"] += "m"
+    if after_warmup is not None:
+        after_warmup()
     cpu_before = process_cpu_s(pid)
     out = subprocess.run([*cmd, url], env=env, capture_output=True, text=True, check=True).stdout
     cpu_s = process_cpu_s(pid) - cpu_before
@@ -167,9 +178,9 @@ def demo_without_printers(path: Path) -> Path:
     return path
 
 
-def with_front(path: Path, config: Path) -> Path:
-    """The same kitchen with the front process on (daemon/front: order writes' HTTP on the second core)."""
-    path.write_text(config.read_text() + "\n[server]\nfront = true\n")
+def one_process(path: Path, config: Path) -> Path:
+    """The same kitchen with the front process off (daemon/front): the daemon as one process at any load."""
+    path.write_text(config.read_text() + "\n[server]\nfront = false\n")
     return path
 
 
@@ -196,8 +207,6 @@ def bench_daemon(wrk: str, args: argparse.Namespace, workdir: Path, name: str, c
     )
     try:
         wait_ready(f"http://127.0.0.1:{port}", proc)
-        if config is not None and "front = true" in config.read_text():
-            wait_front(f"http://127.0.0.1:{port}")
         ctl = [sys.executable, "-c", "from daemon.cli import main; main()", "--data-dir", str(data)]
         token = subprocess.run(
             [*ctl, "integration-token", "create", "--name", "bench"], capture_output=True, text=True, check=True
@@ -208,7 +217,12 @@ def bench_daemon(wrk: str, args: argparse.Namespace, workdir: Path, name: str, c
             "x-location-id": "demo-location",
             "x-device-ids": "all",
         }
-        return run_wrk(wrk, f"http://127.0.0.1:{port}", headers, args, name, proc.pid)
+        url = f"http://127.0.0.1:{port}"
+        front = config is None or "front = false" not in config.read_text()
+        # The warm-up's load starts the front (server.front_start_rate): measured once it is up.
+        return run_wrk(
+            wrk, url, headers, args, name, proc.pid, after_warmup=(lambda: wait_front(url)) if front else None
+        )
     finally:
         stop(proc)
 
@@ -244,16 +258,18 @@ def main() -> None:
             daemon = bench_daemon(wrk, args, workdir, "daemon")
             kitchen = demo_without_printers(workdir / "no-printer.toml")
             bare = bench_daemon(wrk, args, workdir, "no-printer", kitchen)
-            front = bench_daemon(wrk, args, workdir, "front", with_front(workdir / "front.toml", kitchen))
-        rounds.append((baseline, daemon, bare, front))
+            alone = bench_daemon(wrk, args, workdir, "one-proc", one_process(workdir / "one.toml", kitchen))
+        rounds.append((baseline, daemon, bare, alone))
     print(
         f"\ningest: wrk, {args.concurrency} connections, {args.threads} threads, {args.duration} s, "
         f"on {os.cpu_count()} cores, Python {sys.version.split()[0]}; {args.rounds} rounds, the servers in turn"
     )
     print(f"the daemon's domain: {compiled.describe()}")
     print("daemon: the embedded demo, printing each order's grill and expo chits to its file printer;")
-    print("no-printer: the same kitchen without the printer (the order path the goal was set on)")
-    print("front: no-printer with server.front = true (order writes' HTTP in a second process; CPU of both)")
+    print("no-printer: the same kitchen without the printer (the order path the goal was set on);")
+    print("  both as installed: the load starts the front process (order writes' HTTP on the second core),")
+    print("  measured once it is up, their CPU per order that of both processes;")
+    print("one-proc: no-printer with server.front = false: the daemon as one process")
     print(
         f"{'round':5} {'':10} {'orders/s':>10} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'requests':>9}"
         f" {'CPU µs/order':>13} {'ratio':>6}"

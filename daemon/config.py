@@ -40,7 +40,12 @@ class ServerConfig:
     max_connections: int = 1000  # client connections at once; lowered at start to fit the descriptor limit
     request_timeout_seconds: int = 10  # for a request's line and headers (from its first byte), and for its body
     keepalive_timeout_seconds: int = 75  # an idle keep-alive connection is closed after this
-    front: bool = False  # order writes' HTTP in a second process, on a second core (daemon/front)
+    front: bool = True  # order writes' HTTP in a second process, on a second core, under load (daemon/front)
+    # Order writes a second that start the front (0: run it from the start). Below this the one process has
+    # ample room (a kitchen sends a few a minute; the core takes ~2,000 a second) and the front would only
+    # add a hop to every order's way (bench.live).
+    front_start_rate: int = 500
+    front_idle_seconds: int = 600  # the front stops after this long under that rate
 
 
 @dataclass(frozen=True)
@@ -240,6 +245,7 @@ _ENV = {
     "HEARD_LOG_LEVEL": (None, "log_level"),
     "HEARD_MDNS": ("peers", "mdns"),
     "HEARD_FRONT": ("server", "front"),
+    "HEARD_FRONT_START_RATE": ("server", "front_start_rate"),
 }
 
 
@@ -381,9 +387,11 @@ def _check(config: Config) -> None:
         raise ConfigError("store.retention_hours", "must be at least 1")
     if config.server.max_body_bytes < 1024:
         raise ConfigError("server.max_body_bytes", "must be at least 1024")
-    for key in ("max_connections", "request_timeout_seconds", "keepalive_timeout_seconds"):
+    for key in ("max_connections", "request_timeout_seconds", "keepalive_timeout_seconds", "front_idle_seconds"):
         if getattr(config.server, key) < 1:
             raise ConfigError(f"server.{key}", "must be at least 1")
+    if config.server.front_start_rate < 0:
+        raise ConfigError("server.front_start_rate", "must be 0 (from the start) or more order writes a second")
     if config.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
         raise ConfigError("log_level", "must be one of DEBUG, INFO, WARNING, ERROR")
     for key in ("tenant_id", "location_id"):

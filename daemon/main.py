@@ -17,7 +17,7 @@ from pathlib import Path
 from aiohttp import web
 
 from daemon import demo_pos
-from daemon.api.context import FRONT_STATUS, STORE
+from daemon.api.context import FRONT_STATUS, ORDER_WRITE_SEEN, STORE
 from daemon.app import build_app
 from daemon.config import Config, ConfigError, ServerConfig, load_config
 from daemon.connections import LISTEN_BACKLOG, ConnectionGuard, GuardedSite, connection_cap
@@ -94,9 +94,16 @@ async def serve(config: Config, demo: bool = False) -> None:
     gc.freeze()  # the modules and configuration loaded so far live for ever (the store freezes its state again)
     notifier = SystemdNotifier.from_environ(os.environ)
     app = build_app(config)
-    front = FrontLink(app, config.server, config.location.timezone, config.log_level) if config.server.front else None
+    # A second process helps only with a second core to run it on.
+    two_cores = (os.cpu_count() or 1) >= 2
+    front = (
+        FrontLink(app, config.server, config.location.timezone, config.log_level)
+        if config.server.front and two_cores
+        else None
+    )
     if front is not None:
         app[FRONT_STATUS] = front.status
+        app[ORDER_WRITE_SEEN] = front.saw_order_write
     runner, guard = await _start_serving(app, config.server)
     if front is not None:  # order writes' connections go to it once it says it is ready
         server = runner.server

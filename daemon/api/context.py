@@ -33,5 +33,7 @@ CONFIG = web.AppKey("config", Config)
 STORE = web.AppKey("store", Store)
 KITCHEN = web.AppKey("kitchen", Kitchen)
 HUB = web.AppKey("hub", Hub)
-# The front process's state for /readyz (daemon/front/link.py), when server.front is on.
+# The front process (daemon/front/link.py), when server.front is on: its state for /readyz, and each order
+# write's count for its load meter (True: the front is up, close this core connection after the answer).
 FRONT_STATUS = web.AppKey("front_status", Callable[[], dict[str, Any]])  # type: ignore[arg-type]
+ORDER_WRITE_SEEN = web.AppKey("order_write_seen", Callable[[bool], bool])  # type: ignore[arg-type]

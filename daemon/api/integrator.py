@@ -12,7 +12,7 @@ from aiohttp import web
 
 from daemon.api import integrator_commands
 from daemon.api.auth import INTEGRATION
-from daemon.api.context import KITCHEN, STORE, Kitchen
+from daemon.api.context import KITCHEN, ORDER_WRITE_SEEN, STORE, Kitchen
 from daemon.api.responses import json_response, read_json
 from daemon.domain.errors import ValidationFailed
 from daemon.domain.events import Actor
@@ -90,7 +90,11 @@ async def _answer(request: web.Request, order_id: str, devices: list[str], statu
         await peers.wait_held(devices, seq)
     statuses = delivery_statuses(request.app[KITCHEN], devices, peers, seq)
     body = {"orderId": order_id, "deliveryStatuses": statuses}
-    return json_response(body, status=status)
+    response = json_response(body, status=status)
+    seen = request.app.get(ORDER_WRITE_SEEN)
+    if seen is not None and seen(request.protocol is not None):  # the front is up (daemon/front/link.py)
+        response.force_close()  # the client's next connection goes to the front
+    return response
 
 
 class SlashTolerantResource(web.PlainResource):

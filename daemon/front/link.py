@@ -57,6 +57,11 @@ class FrontLink:
         self._runner: asyncio.Task[None] | None = None
         self._answering: set[asyncio.Task[None]] = set()
         self._adopt: Callable[[socket.socket, bytes], Awaitable[None]] | None = None
+        self._start_rate = server.front_start_rate  # order writes a second that start the front; 0: at once
+        self._idle_limit = server.front_idle_seconds  # seconds under that rate that stop it again
+        self._writes = 0  # order writes since the meter last looked
+        self._quiet = 0  # the meter's looks in a row under the start rate, while the front runs
+        self._meter: asyncio.Task[None] | None = None
         self.up = False
         self._stopping = False
         self.handed_over = 0  # connections, since start
@@ -64,13 +69,34 @@ class FrontLink:
         self.starts = 0
 
     async def start(self, adopt: Callable[[socket.socket, bytes], Awaitable[None]]) -> None:
-        """Start the front, and keep it running; `adopt` serves a connection the front hands back."""
+        """Run the front from now on (a start rate of 0), or whenever order writes come at the start rate;
+        `adopt` serves a connection the front hands back."""
         self._adopt = adopt
-        self._runner = asyncio.create_task(self._keep_running())
+        if self._start_rate == 0:
+            self._run()
+        else:
+            self._meter = asyncio.create_task(self._watch_load())
 
     async def stop(self) -> None:
+        if self._meter is not None:
+            self._meter.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._meter
+        await self._halt()
+
+    def saw_order_write(self, direct: bool) -> bool:
+        """Count an order write (`direct`: on one of the core's own connections, not through the front).
+        True when that connection should close after its answer: the front is up, and a client that opens
+        it again reaches the front (a keep-alive connection would otherwise stay with the core for good)."""
+        self._writes += 1
+        return direct and self.up
+
+    def _run(self) -> None:
+        self._runner = asyncio.create_task(self._keep_running())
+
+    async def _halt(self) -> None:
         """Hand nothing more over, let the front finish the requests it holds (they need the core to answer
-        them, so the core's end stays open meanwhile), then end."""
+        them, so the core's end stays open meanwhile), then end it and what keeps it running."""
         self._stopping = True
         self.up = False
         await self._end_process()
@@ -78,6 +104,25 @@ class FrontLink:
             self._runner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._runner
+            self._runner = None
+        self._stopping = False
+
+    async def _watch_load(self) -> None:
+        """Once a second: start the front when order writes came at the start rate, stop it when they stayed
+        under it for front_idle_seconds. Idle, the daemon is one process (ARCHITECTURE §9's 80 MB)."""
+        while True:
+            await asyncio.sleep(1.0)  # the meter's period, not a synchronisation
+            rate, self._writes = self._writes, 0
+            if self._runner is None:
+                if rate >= self._start_rate:
+                    log.info("order writes at %d a second: starting the front", rate)
+                    self._quiet = 0
+                    self._run()
+                continue
+            self._quiet = self._quiet + 1 if rate < self._start_rate else 0
+            if self._quiet >= self._idle_limit:
+                log.info("order writes under %d a second for %d s: stopping the front", self._start_rate, self._quiet)
+                await self._halt()
 
     def hand_over(self, transport: asyncio.Transport, first: bytes) -> bool:
         """Give the front this connection, whose first read was `first`; False if the core keeps it."""
@@ -101,7 +146,8 @@ class FrontLink:
             try:
                 await self._run_once()
             except Exception as exc:  # noqa: BLE001 - whatever ended it, the core serves alone and starts it again
-                log.warning("the front stopped error=%r", exc)
+                if not self._stopping:
+                    log.warning("the front stopped error=%r", exc)
             finally:
                 self.up = False
                 await self._end_process()
@@ -116,7 +162,7 @@ class FrontLink:
         rpc_core, rpc_front = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         handoff_core, handoff_front = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
         try:
-            self._process = await asyncio.create_subprocess_exec(
+            process = await asyncio.create_subprocess_exec(
                 sys.executable,
                 "-m",
                 "daemon.front",
@@ -125,9 +171,14 @@ class FrontLink:
                 json.dumps(self._settings),
                 pass_fds=(rpc_front.fileno(), handoff_front.fileno()),
             )
+        except BaseException:
+            rpc_core.close()
+            handoff_core.close()
+            raise
         finally:
             rpc_front.close()
             handoff_front.close()
+        self._process = process
         self.starts += 1
         handoff_core.setblocking(False)
         reader, writer = await asyncio.open_connection(sock=rpc_core)
@@ -138,7 +189,7 @@ class FrontLink:
             self._handoff = handoff_core
             asyncio.get_running_loop().add_reader(handoff_core, self._take_back, handoff_core)
             self.up = True
-            log.info("the front is up pid=%d: order writes' connections go to it", self._process.pid)
+            log.info("the front is up pid=%d: order writes' connections go to it", process.pid)
             while True:
                 message = await wire.read_request(reader)
                 task = asyncio.create_task(self._answer(message, writer))
@@ -191,6 +242,7 @@ class FrontLink:
     def status(self) -> dict[str, Any]:
         return {
             "up": self.up,
+            "on_load": self._start_rate > 0,  # started at front_start_rate order writes a second, stopped when quiet
             "starts": self.starts,
             "connections_handed_over": self.handed_over,
             "connections_handed_back": self.handed_back,

@@ -3,6 +3,7 @@ come from the core, and the daemon serves everything itself while the front is d
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import json
 import os
@@ -14,6 +15,7 @@ from typing import Any
 import aiohttp
 import pytest
 
+from bench.ingest import demo_without_printers
 from daemon.security.jwt_tokens import load_or_create_secret, mint_token
 from tests.conftest import SEED_ORDER
 from tests.daemon.process import DaemonProcess, until
@@ -37,7 +39,7 @@ def order(oid: str) -> dict[str, Any]:
 
 @pytest.fixture
 def daemon(tmp_path: Path) -> Any:
-    process = DaemonProcess(tmp_path / "device", env={"HEARD_FRONT": "true"}).start()
+    process = DaemonProcess(tmp_path / "device", env={"HEARD_FRONT_START_RATE": "0"}).start()  # from the start
     yield process
     process.stop()
 
@@ -102,3 +104,38 @@ async def test_the_core_serves_everything_while_the_front_is_down_and_starts_it_
     async with aiohttp.ClientSession() as http:
         async with http.post(daemon.url + "/integrators/kds-orders", json=order("after"), headers=pos) as resp:
             assert resp.status == 201
+
+
+async def test_the_front_starts_under_load_stops_when_quiet_and_takes_the_core_s_connections(tmp_path: Path) -> None:
+    config = demo_without_printers(tmp_path / "kitchen.toml")
+    config.write_text(config.read_text() + "\n[server]\nfront_start_rate = 20\nfront_idle_seconds = 2\n")
+    daemon = DaemonProcess(tmp_path / "device", env={"HEARD_CONFIG": str(config)}).start()
+    try:
+        assert front_status(daemon)["up"] is False
+        pos = {"x-integration-token": daemon.integration_token(), "x-location-id": "demo-location"}
+        pos["x-device-ids"] = "all"
+        url = daemon.url + "/integrators/kds-orders"
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=4)) as http:
+
+            async def post(oid: str) -> aiohttp.ClientResponse:
+                async with http.post(url, json=order(oid), headers=pos) as resp:
+                    assert resp.status == 201
+                    return resp
+
+            await asyncio.gather(*(post(f"burst-{n}") for n in range(100)))
+            await until(lambda: front_status(daemon)["up"], timeout=30, what="the front started by the load")
+            answer = await post("after-start")  # on one of the core's keep-alive connections
+            assert answer.headers.get("Connection", "").lower() == "close"
+        async with aiohttp.ClientSession() as http:
+            async with http.post(url, json=order("on-a-new-connection"), headers=pos) as resp:
+                assert resp.status == 201
+        assert front_status(daemon)["connections_handed_over"] >= 1
+
+        await until(lambda: not front_status(daemon)["up"], timeout=30, what="the front stopped when quiet")
+        await until(lambda: "stopping the front" in daemon.log(), timeout=10, what="the stop logged")
+        async with aiohttp.ClientSession() as http:  # and the core serves alone again
+            async with http.post(url, json=order("quiet-again"), headers=pos) as resp:
+                assert resp.status == 201
+        assert front_status(daemon)["starts"] == 1
+    finally:
+        daemon.stop()
