@@ -40,6 +40,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check daemon ui drivers sync tests bench packaging setup.py
 	$(BIN)/ruff format --check daemon ui drivers sync tests bench packaging setup.py
 	$(BIN)/mypy daemon/domain
+	$(BIN)/mypy --follow-imports=silent daemon/front  # strict on its own files, trusting what it imports
 
 # Two workers: most of a test's time is waiting (daemons starting, deadlines, backoffs), so two workers on
 # two cores take half the time of one. loadgroup keeps the tests marked HOST_NETWORK (tests/conftest.py) in

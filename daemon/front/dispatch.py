@@ -135,7 +135,7 @@ class Dispatcher:
         match_info.add_app(self._app)
         match_info.freeze()
         request._match_info = match_info  # noqa: SLF001 - where aiohttp's own Application._handle puts it
-        handler = match_info.handler
+        handler: Handler = match_info.handler
         chain = self._chains.get(handler)
         if chain is None:
             chain = handler

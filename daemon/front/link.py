@@ -16,7 +16,7 @@ import json
 import logging
 import socket
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
 from aiohttp import web
@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 # What an order write's first bytes begin with. A first read shorter than these is served by the core.
 ORDER_WRITES = (b"POST /integrators/kds-orders", b"PUT /integrators/kds-orders")
 READY_TIMEOUT_SECONDS = 60.0  # from its start to its "ready": imports on a slow device under load take seconds
+Adopt = Callable[[socket.socket, bytes], Coroutine[Any, Any, None]]  # serves a connection the front gives back
 RESTART_DELAYS = (0.5, 1.0, 2.0, 5.0, 10.0, 30.0)  # after the front's 1st, 2nd, ... exit in a row
 
 
@@ -56,7 +57,7 @@ class FrontLink:
         self._process: asyncio.subprocess.Process | None = None
         self._runner: asyncio.Task[None] | None = None
         self._answering: set[asyncio.Task[None]] = set()
-        self._adopt: Callable[[socket.socket, bytes], Awaitable[None]] | None = None
+        self._adopt: Adopt | None = None
         self._start_rate = server.front_start_rate  # order writes a second that start the front; 0: at once
         self._idle_limit = server.front_idle_seconds  # seconds under that rate that stop it again
         self._writes = 0  # order writes since the meter last looked
@@ -68,7 +69,7 @@ class FrontLink:
         self.handed_back = 0  # connections the front gave back (a WebSocket upgrade on an order writer's)
         self.starts = 0
 
-    async def start(self, adopt: Callable[[socket.socket, bytes], Awaitable[None]]) -> None:
+    async def start(self, adopt: Adopt) -> None:
         """Run the front from now on (a start rate of 0), or whenever order writes come at the start rate;
         `adopt` serves a connection the front hands back."""
         self._adopt = adopt

@@ -127,8 +127,10 @@ def hand_back(handoff: socket.socket, request: web.BaseRequest) -> bool:
     """Give the core a connection whose request this process cannot serve (a WebSocket upgrade): its socket,
     with the request's head written out again as the core's first read of it."""
     transport = request.transport
-    sock = transport.get_extra_info("socket") if transport is not None else None
-    if sock is None or request.body_exists:
+    if transport is None or request.body_exists:
+        return False
+    sock = transport.get_extra_info("socket")
+    if sock is None:
         return False
     version = request.version
     lines = [f"{request.method} {request.raw_path} HTTP/{version.major}.{version.minor}".encode("latin-1")]
