@@ -218,8 +218,8 @@ def bench_daemon(wrk: str, args: argparse.Namespace, workdir: Path, name: str, c
             "x-device-ids": "all",
         }
         url = f"http://127.0.0.1:{port}"
-        front = config is None or "front = false" not in config.read_text()
-        # The warm-up's load starts the front (server.front_start_rate): measured once it is up.
+        # The warm-up's load starts the front (server.front_start_rate; never on one core): measured once it is up.
+        front = (config is None or "front = false" not in config.read_text()) and (os.cpu_count() or 1) >= 2
         return run_wrk(
             wrk, url, headers, args, name, proc.pid, after_warmup=(lambda: wait_front(url)) if front else None
         )
