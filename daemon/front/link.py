@@ -11,7 +11,6 @@ clients open again.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import logging
 import socket
@@ -24,6 +23,7 @@ from aiohttp import web
 from daemon.config import ServerConfig
 from daemon.front import wire
 from daemon.front.dispatch import Dispatcher
+from daemon.tasks import cancel_and_wait
 
 log = logging.getLogger(__name__)
 
@@ -79,10 +79,10 @@ class FrontLink:
             self._meter = asyncio.create_task(self._watch_load())
 
     async def stop(self) -> None:
+        # daemon/tasks.py: the meter may be inside _halt, awaiting the runner, when this cancels it; the
+        # suppress idiom would take that cancellation for the runner's, and the meter (and the stop) never end.
         if self._meter is not None:
-            self._meter.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._meter
+            await cancel_and_wait(self._meter)
         await self._halt()
 
     def saw_order_write(self, direct: bool) -> bool:
@@ -102,9 +102,7 @@ class FrontLink:
         self.up = False
         await self._end_process()
         if self._runner is not None:
-            self._runner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._runner
+            await cancel_and_wait(self._runner)
             self._runner = None
         self._stopping = False
 
